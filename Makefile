@@ -1,0 +1,52 @@
+# SalesRecord: `make run` serves the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PYTHON
+
+.PHONY: run test venv lint format messages worker clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/find-python
+	@set -e; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  python=$$(./scripts/find-python); \
+	  echo "Creating $(VENV) with $$python"; \
+	  rm -rf $(VENV); "$$python" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+worker: $(VENV)/.installed
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A salesrecord worker --beat --loglevel=info
+
+test: $(VENV)/.installed
+	@./scripts/ensure-chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SALESRECORD_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+	SALESRECORD_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh the Chinese catalogue after changing user-facing strings, translate, then compile.
+messages: $(VENV)/.installed
+	SALESRECORD_TESTING=1 $(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=staticfiles
+	SALESRECORD_TESTING=1 $(PY) manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,44 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from keypoints.stages import StageNumber
+
+from . import permissions
+from .models import Contact, Customer, Industry, Project, Tier
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_search", help_text=_("Name, credit code, contact name or phone")
+    )
+    industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
+    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=None)
+    stage = django_filters.ChoiceFilter(label=_("Project stage"), choices=StageNumber.choices, method="filter_stage")
+
+    class Meta:
+        model = Customer
+        fields = ["q", "industry", "tier", "owner", "stage"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The dropdown lists only owners of customers this user can see.
+        self.filters["owner"].queryset = permissions.owner_filter_choices(user)
+        for name, field in self.form.fields.items():
+            if name != "q":
+                field.widget.attrs["class"] = "form-select"
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        contact_match = Contact.objects.filter(customer=OuterRef("pk")).filter(
+            Q(name__icontains=value) | Q(phone__icontains=value.replace(" ", ""))
+        )
+        return queryset.filter(
+            Q(legal_name__icontains=value) | Q(credit_code__icontains=value.upper()) | Exists(contact_match)
+        )
+
+    def filter_stage(self, queryset, name, value):
+        return queryset.filter(Exists(Project.objects.filter(customer=OuterRef("pk"), stage=value)))

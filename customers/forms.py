@@ -1,0 +1,176 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+from .models import Contact, Customer, DecisionStep, Project, ProjectMember
+from .services import find_duplicate_customer
+from .validators import normalize_credit_code, normalize_phone
+
+
+def duplicate_customer_message(existing):
+    return _("The customer “%(name)s” already exists; its owner is %(owner)s. Ask them or a sales lead.") % {
+        "name": existing.legal_name,
+        "owner": existing.owner,
+    }
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = [
+            "legal_name",
+            "credit_code",
+            "industry",
+            "employee_count",
+            "annual_revenue",
+            "tier",
+            "estimated_annual_purchase",
+            "owner",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if permissions.can_reassign(user):
+            self.fields["owner"].queryset = permissions.assignable_owners()
+            if not self.instance.pk:
+                self.fields["owner"].initial = user.pk
+        else:
+            # A rep's new customer is theirs; only admin and lead hand customers over.
+            del self.fields["owner"]
+        self.fields["credit_code"].widget.attrs.update(autocapitalize="characters", maxlength=18)
+
+    def clean_legal_name(self):
+        name = self.cleaned_data["legal_name"].strip()
+        self._raise_if_duplicate(legal_name=name)
+        return name
+
+    def clean_credit_code(self):
+        code = normalize_credit_code(self.cleaned_data["credit_code"])
+        if code:
+            self._raise_if_duplicate(legal_name="", credit_code=code)
+        return code
+
+    def _raise_if_duplicate(self, **lookup):
+        existing = find_duplicate_customer(**lookup, exclude_pk=self.instance.pk)
+        if existing is not None:
+            raise forms.ValidationError(duplicate_customer_message(existing), code="duplicate")
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "phone", "email", "decision_role", "stance"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})}
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "source",
+            "pain_points",
+            "budget_min",
+            "budget_max",
+            "expected_close_date",
+            "stage",
+            "owner",
+        ]
+        widgets = {"expected_close_date": DateInput(), "pain_points": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Stage changes go through the stage path, with their history.
+            del self.fields["stage"]
+        else:
+            self.fields["stage"].help_text = _("Where the deal stands today.")
+        if permissions.can_reassign(user):
+            self.fields["owner"].queryset = permissions.assignable_owners()
+        else:
+            del self.fields["owner"]
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("budget_min"), cleaned.get("budget_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("budget_max", _("The budget's upper end cannot be below its lower end."))
+        return cleaned
+
+
+class ProjectMemberForm(forms.ModelForm):
+    class Meta:
+        model = ProjectMember
+        fields = ["user", "role", "responsibility"]
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["user"].queryset = permissions.team_candidates()
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user.pk == self.project.owner_id:
+            raise forms.ValidationError(_("%(user)s already owns this project."), params={"user": user}, code="owner")
+        taken = ProjectMember.objects.filter(project=self.project, user=user).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("This person is already on the project team."), code="duplicate")
+        return user
+
+
+class DecisionStepForm(forms.ModelForm):
+    class Meta:
+        model = DecisionStep
+        fields = ["position", "name", "contact"]
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["contact"].queryset = Contact.objects.filter(customer_id=project.customer_id)
+        if not self.instance.pk:
+            last = project.decision_steps.order_by("-position").values_list("position", flat=True).first()
+            self.fields["position"].initial = (last or 0) + 1
+
+    def clean_position(self):
+        position = self.cleaned_data["position"]
+        taken = DecisionStep.objects.filter(project=self.project, position=position).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another step already has this place in the chain."), code="duplicate")
+        return position
+
+
+class ReassignCustomerForm(forms.Form):
+    new_owner = forms.ModelChoiceField(label=_("New owner"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_owner"].queryset = permissions.assignable_owners()
+
+
+class BulkReassignForm(forms.Form):
+    from_user = forms.ModelChoiceField(label=_("From"), queryset=None, help_text=_("Everyone who owns customers."))
+    to_user = forms.ModelChoiceField(label=_("To"), queryset=None)
+    include_projects = forms.BooleanField(
+        label=_("Also hand over their projects on these customers"), required=False, initial=True
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = permissions.owner_filter_choices(user)
+        self.fields["to_user"].queryset = permissions.assignable_owners()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("from_user") and cleaned.get("from_user") == cleaned.get("to_user"):
+            self.add_error("to_user", _("Choose someone other than the current owner."))
+        return cleaned

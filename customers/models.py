@@ -1,0 +1,239 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from keypoints.stages import StageNumber
+
+from .validators import validate_credit_code, validate_phone
+
+NOT_NEGATIVE = MinValueValidator(0, message=_("This cannot be negative."))
+
+
+def money_field(verbose_name, **kwargs):
+    """An amount in CNY (yuan), never negative."""
+    return models.DecimalField(
+        verbose_name, max_digits=14, decimal_places=2, null=True, blank=True, validators=[NOT_NEGATIVE], **kwargs
+    )
+
+
+class Industry(models.TextChoices):
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    FINANCE = "finance", _("Finance")
+    RETAIL = "retail", _("Retail and consumer goods")
+    IT = "it", _("IT and software")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    ENERGY = "energy", _("Energy and utilities")
+    CONSTRUCTION = "construction", _("Construction and real estate")
+    LOGISTICS = "logistics", _("Logistics")
+    EDUCATION = "education", _("Education")
+    GOVERNMENT = "government", _("Government and public sector")
+    OTHER = "other", _("Other")
+
+
+class Tier(models.TextChoices):
+    STRATEGIC = "strategic", _("Strategic")
+    KEY = "key", _("Key")
+    NORMAL = "normal", _("Normal")
+
+
+class Customer(models.Model):
+    legal_name = models.CharField(_("legal name"), max_length=200, help_text=_("Exactly as on the business licence."))
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+        help_text=_("18 characters, on the business licence. Optional."),
+    )
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices)
+    employee_count = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    annual_revenue = money_field(_("annual revenue (CNY)"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_customers"
+    )
+    tier = models.CharField(_("account tier"), max_length=16, choices=Tier.choices, default=Tier.NORMAL)
+    estimated_annual_purchase = money_field(
+        _("estimated annual purchase (CNY)"), help_text=_("The estimate that justifies the tier.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("legal_name"),
+                name="customer_legal_name_unique_ci",
+                violation_error_message=_("A customer with this legal name already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~models.Q(credit_code=""),
+                name="customer_credit_code_unique",
+                violation_error_message=_("A customer with this unified social credit code already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+
+class DecisionRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision-maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", pgettext_lazy("decision role", "User")
+
+
+class Stance(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    OPPONENT = "opponent", _("Opponent")
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=64)
+    title = models.CharField(_("title"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
+    email = models.EmailField(_("email"), blank=True)
+    decision_role = models.CharField(
+        _("decision-chain role"), max_length=16, choices=DecisionRole.choices, default=DecisionRole.INFLUENCER
+    )
+    stance = models.CharField(_("stance toward us"), max_length=16, choices=Stance.choices, default=Stance.NEUTRAL)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer_id", "name", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.title})" if self.title else self.name
+
+
+class Source(models.TextChoices):
+    INBOUND = "inbound", _("Inbound inquiry")
+    TRADE_SHOW = "trade_show", _("Trade show")
+    REFERRAL = "referral", _("Referral")
+    WEBSITE = "website", _("Website")
+    OUTBOUND = "outbound", _("Outbound")
+    OTHER = "other", _("Other")
+
+
+class ProjectStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ON_HOLD = "on_hold", _("On hold")
+    LOST = "lost", _("Lost")
+    COMPLETED = "completed", _("Completed")
+
+
+class Project(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(_("project name"), max_length=200)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    pain_points = models.TextField(_("pain points"), blank=True)
+    budget_min = money_field(_("budget from (CNY)"))
+    budget_max = money_field(_("budget to (CNY)"))
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=StageNumber.choices, default=StageNumber.LEAD)
+    status = models.CharField(_("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.OPEN)
+    lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("project owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_projects",
+    )
+    stage_entered_at = models.DateTimeField(_("in this stage since"), auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget_min__isnull=True)
+                | models.Q(budget_max__isnull=True)
+                | models.Q(budget_min__lte=models.F("budget_max")),
+                name="project_budget_min_lte_max",
+                violation_error_message=_("The budget's lower end cannot be above its upper end."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamRole(models.TextChoices):
+    TECHNICAL_CONSULTANT = "technical_consultant", _("Technical consultant")
+    COMMERCIAL_SPECIALIST = "commercial_specialist", _("Commercial specialist")
+    PRE_SALES = "pre_sales", _("Pre-sales engineer")
+    DELIVERY = "delivery", _("Delivery manager")
+    SALES = "sales", _("Sales rep")
+    OTHER = "other", _("Other")
+
+
+class ProjectMember(models.Model):
+    """A support member of a project's sales team (the owner is Project.owner)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("team role"), max_length=32, choices=TeamRole.choices)
+    responsibility = models.CharField(_("responsibility"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["project_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                name="project_member_unique",
+                violation_error_message=_("This person is already on the project team."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class DecisionStep(models.Model):
+    """One step of the customer's decision process, in order (technical evaluation → ...)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="decision_steps")
+    position = models.PositiveSmallIntegerField(_("order"), validators=[MinValueValidator(1)])
+    name = models.CharField(_("step"), max_length=100, help_text=_("e.g. technical evaluation, finance review"))
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decision_steps",
+    )
+
+    class Meta:
+        verbose_name = _("decision step")
+        verbose_name_plural = _("decision steps")
+        ordering = ["project_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "position"],
+                name="decision_step_position_unique",
+                violation_error_message=_("Another step already has this place in the chain."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

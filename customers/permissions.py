@@ -1,0 +1,100 @@
+"""Who sees what, and who may change it. The only place these rules live.
+
+- Admin, sales lead and manager see every customer; a rep sees the customers they own and those
+  where they own a project or sit on its team.
+- Everyone but the manager may change what they see; the manager's writes are refused (403).
+- Only admin and sales lead reassign ownership.
+- Projects, contacts, team members and decision steps scope through their customer.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from accounts.models import Role
+
+from .models import Contact, Customer, DecisionStep, Project, ProjectMember
+
+
+def visible_customers(user):
+    """The customers this user may read."""
+    if not user.is_authenticated or not user.is_active:
+        return Customer.objects.none()
+    if user.sees_everything:
+        return Customer.objects.all()
+    on_team = Project.objects.filter(customer=OuterRef("pk")).filter(
+        Q(owner=user) | Exists(ProjectMember.objects.filter(project=OuterRef("pk"), user=user))
+    )
+    return Customer.objects.filter(Q(owner=user) | Exists(on_team))
+
+
+def visible_projects(user):
+    return Project.objects.filter(customer__in=visible_customers(user))
+
+
+def can_write(user):
+    return user.is_authenticated and user.is_active and not user.is_read_only
+
+
+def can_reassign(user):
+    return user.is_authenticated and user.is_active and user.can_reassign
+
+
+def require_write(user):
+    if not can_write(user):
+        raise PermissionDenied
+
+
+def require_reassign(user):
+    if not can_reassign(user):
+        raise PermissionDenied
+
+
+def _get_in_scope(queryset, pk, user, write):
+    try:
+        obj = queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if write:
+        require_write(user)
+    return obj
+
+
+def get_customer_for_user(user, pk, write=False):
+    """The customer, 404 when out of the user's scope, 403 when they may read but not write."""
+    return _get_in_scope(visible_customers(user).select_related("owner"), pk, user, write)
+
+
+def get_project_for_user(user, pk, write=False):
+    return _get_in_scope(visible_projects(user).select_related("customer", "owner"), pk, user, write)
+
+
+def get_contact_for_user(user, pk, write=False):
+    queryset = Contact.objects.filter(customer__in=visible_customers(user)).select_related("customer")
+    return _get_in_scope(queryset, pk, user, write)
+
+
+def get_member_for_user(user, pk, write=False):
+    queryset = ProjectMember.objects.filter(project__in=visible_projects(user)).select_related("project", "user")
+    return _get_in_scope(queryset, pk, user, write)
+
+
+def get_decision_step_for_user(user, pk, write=False):
+    queryset = DecisionStep.objects.filter(project__in=visible_projects(user)).select_related("project")
+    return _get_in_scope(queryset, pk, user, write)
+
+
+def assignable_owners():
+    """People who may own a customer or a project: active reps and sales leads."""
+    return get_user_model().objects.filter(is_active=True, role__in=[Role.REP, Role.LEAD])
+
+
+def team_candidates():
+    """People who may join a project team: every active user who can write."""
+    return get_user_model().objects.filter(is_active=True).exclude(role=Role.MANAGER)
+
+
+def owner_filter_choices(user):
+    """Owners a user may filter by: only owners of customers they can see."""
+    return get_user_model().objects.filter(owned_customers__in=visible_customers(user)).distinct()

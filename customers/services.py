@@ -1,0 +1,118 @@
+"""Every write to customers, contacts, projects, teams and decision chains."""
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from accounts.models import Role
+
+from .models import Customer, Project
+from .validators import normalize_credit_code
+
+
+class DuplicateCustomer(Exception):
+    """Another customer already has this legal name or credit code."""
+
+    def __init__(self, existing):
+        super().__init__(existing.legal_name)
+        self.existing = existing
+
+
+def find_duplicate_customer(*, legal_name, credit_code="", exclude_pk=None):
+    """The existing customer with the same legal name (any case, spaces trimmed) or credit code."""
+    others = Customer.objects.select_related("owner")
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    match = others.annotate(name_key=Lower("legal_name")).filter(name_key=legal_name.strip().lower()).first()
+    code = normalize_credit_code(credit_code)
+    if match is None and code:
+        match = others.filter(credit_code=code).first()
+    return match
+
+
+def _save_customer(customer):
+    customer.legal_name = customer.legal_name.strip()
+    customer.credit_code = normalize_credit_code(customer.credit_code)
+    try:
+        # A savepoint, so that a duplicate (the form checks first; a concurrent save may still
+        # race it) leaves the outer transaction usable.
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        duplicate = find_duplicate_customer(
+            legal_name=customer.legal_name, credit_code=customer.credit_code, exclude_pk=customer.pk
+        )
+        if duplicate is None:
+            raise
+        raise DuplicateCustomer(duplicate) from None
+    return customer
+
+
+@transaction.atomic
+def customer_create(*, customer, actor):
+    """Save a new customer. A rep's new customer is theirs; admin and lead choose an owner."""
+    if actor.role == Role.REP or customer.owner_id is None:
+        customer.owner = actor
+    customer.created_by = actor
+    return _save_customer(customer)
+
+
+@transaction.atomic
+def customer_update(*, customer, actor):
+    return _save_customer(customer)
+
+
+@transaction.atomic
+def customer_reassign(*, customer, new_owner, actor):
+    customer.owner = new_owner
+    customer.save(update_fields=["owner", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customers_reassign_all(*, from_user, to_user, actor, include_projects=True):
+    """Hand every customer of one person to another (a rep leaves); returns how many moved.
+
+    With include_projects, the projects from_user owned on those customers move too, so that the
+    new owner also owns the deals in flight.
+    """
+    customer_ids = list(Customer.objects.filter(owner=from_user).values_list("pk", flat=True))
+    moved = Customer.objects.filter(pk__in=customer_ids).update(owner=to_user)
+    if include_projects:
+        Project.objects.filter(customer_id__in=customer_ids, owner=from_user).update(owner=to_user)
+    return moved
+
+
+@transaction.atomic
+def contact_save(*, contact, actor):
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def project_save(*, project, actor):
+    if project.owner_id is None:
+        project.owner = actor
+    project.save()
+    return project
+
+
+@transaction.atomic
+def member_save(*, member, actor):
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member, actor):
+    member.delete()
+
+
+@transaction.atomic
+def decision_step_save(*, step, actor):
+    step.save()
+    return step
+
+
+@transaction.atomic
+def decision_step_remove(*, step, actor):
+    step.delete()

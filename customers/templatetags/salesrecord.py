@@ -1,0 +1,31 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+TEN_THOUSAND = Decimal(10000)
+
+
+@register.filter
+def cny(amount):
+    """An amount in CNY as a salesperson reads it: in 万 in Chinese, in yuan in English."""
+    if amount is None or amount == "":
+        return "—"
+    amount = Decimal(amount)
+    if (get_language() or "").startswith("zh") and amount >= TEN_THOUSAND:
+        wan = (amount / TEN_THOUSAND).quantize(Decimal("0.01")).normalize()
+        return _("%(amount)s ten-thousand yuan") % {"amount": f"{wan:f}"}
+    return _("¥%(amount)s") % {"amount": f"{amount.quantize(Decimal('1')):,}"}
+
+
+@register.filter
+def budget_range(project):
+    low, high = project.budget_min, project.budget_max
+    if low is None and high is None:
+        return "—"
+    if low is None or high is None or low == high:
+        return cny(low if high is None else high)
+    return f"{cny(low)} – {cny(high)}"

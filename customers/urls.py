@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="create"),
+    path("reassign/", views.customers_bulk_reassign, name="bulk_reassign"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/reassign/", views.customer_reassign, name="reassign"),
+    path("<int:customer_pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("<int:customer_pk>/projects/new/", views.project_create, name="project_create"),
+]

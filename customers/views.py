@@ -1,0 +1,257 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import permissions, services
+from .filters import CustomerFilter
+from .forms import (
+    BulkReassignForm,
+    ContactForm,
+    CustomerForm,
+    DecisionStepForm,
+    ProjectForm,
+    ProjectMemberForm,
+    ReassignCustomerForm,
+    duplicate_customer_message,
+)
+from .models import Contact, DecisionStep, Project, ProjectMember, ProjectStatus
+
+PAGE_SIZE = 20
+
+
+def customer_list(request):
+    customers = (
+        permissions.visible_customers(request.user)
+        .select_related("owner")
+        .annotate(open_projects=Count("projects", filter=Q(projects__status=ProjectStatus.OPEN)))
+        .order_by("legal_name", "pk")
+    )
+    customer_filter = CustomerFilter(request.GET or None, queryset=customers, user=request.user)
+    page = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customers/customer_list.html",
+        {"filter": customer_filter, "page": page, "can_write": permissions.can_write(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def customer_create(request):
+    permissions.require_write(request.user)
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(customer=form.save(commit=False), actor=request.user)
+        except services.DuplicateCustomer as exc:
+            form.add_error(None, duplicate_customer_message(exc.existing))
+        else:
+            messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.legal_name})
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def customer_detail(request, pk):
+    customer = permissions.get_customer_for_user(request.user, pk)
+    projects = customer.projects.select_related("owner").order_by("-created_at", "-pk")
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "contacts": customer.contacts.all(),
+            "projects": projects,
+            "can_write": permissions.can_write(request.user),
+            "can_reassign": permissions.can_reassign(request.user),
+            "reassign_form": ReassignCustomerForm(initial={"new_owner": customer.owner_id})
+            if permissions.can_reassign(request.user)
+            else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, pk):
+    customer = permissions.get_customer_for_user(request.user, pk, write=True)
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(customer=form.save(commit=False), actor=request.user)
+        except services.DuplicateCustomer as exc:
+            form.add_error(None, duplicate_customer_message(exc.existing))
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "customer": customer},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def customer_reassign(request, pk):
+    customer = permissions.get_customer_for_user(request.user, pk, write=True)
+    permissions.require_reassign(request.user)
+    form = ReassignCustomerForm(request.POST)
+    if form.is_valid():
+        services.customer_reassign(customer=customer, new_owner=form.cleaned_data["new_owner"], actor=request.user)
+        messages.success(
+            request, _("%(customer)s now belongs to %(owner)s.") % {"customer": customer, "owner": customer.owner}
+        )
+        return redirect("customers:detail", pk=customer.pk)
+    return _form_page(request, form, customer=customer, title=_("Reassign customer"))
+
+
+@require_http_methods(["GET", "POST"])
+def customers_bulk_reassign(request):
+    permissions.require_reassign(request.user)
+    form = BulkReassignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        moved = services.customers_reassign_all(
+            from_user=form.cleaned_data["from_user"],
+            to_user=form.cleaned_data["to_user"],
+            include_projects=form.cleaned_data["include_projects"],
+            actor=request.user,
+        )
+        messages.success(
+            request,
+            _("%(count)d customers moved from %(from)s to %(to)s.")
+            % {"count": moved, "from": form.cleaned_data["from_user"], "to": form.cleaned_data["to_user"]},
+        )
+        return redirect("customers:list")
+    return render(request, "customers/bulk_reassign.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request, customer_pk):
+    customer = permissions.get_customer_for_user(request.user, customer_pk, write=True)
+    form = ContactForm(request.POST or None, instance=Contact(customer=customer))
+    if request.method == "POST" and form.is_valid():
+        services.contact_save(contact=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Contact added."))
+        return redirect("customers:detail", pk=customer.pk)
+    return _form_page(request, form, customer=customer, title=_("New contact"))
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk):
+    contact = permissions.get_contact_for_user(request.user, pk, write=True)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        services.contact_save(contact=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Contact saved."))
+        return redirect("customers:detail", pk=contact.customer_id)
+    return _form_page(request, form, customer=contact.customer, title=_("Edit contact"))
+
+
+@require_http_methods(["GET", "POST"])
+def project_create(request, customer_pk):
+    customer = permissions.get_customer_for_user(request.user, customer_pk, write=True)
+    form = ProjectForm(request.POST or None, instance=Project(customer=customer), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        project = services.project_save(project=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Project created."))
+        return redirect("projects:detail", pk=project.pk)
+    return _form_page(request, form, customer=customer, title=_("New project"))
+
+
+def project_detail(request, pk):
+    project = permissions.get_project_for_user(request.user, pk)
+    return render(
+        request,
+        "customers/project_detail.html",
+        {
+            "project": project,
+            "customer": project.customer,
+            "members": project.members.select_related("user"),
+            "decision_steps": project.decision_steps.select_related("contact"),
+            "can_write": permissions.can_write(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk):
+    project = permissions.get_project_for_user(request.user, pk, write=True)
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.project_save(project=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Project saved."))
+        return redirect("projects:detail", pk=project.pk)
+    return _form_page(request, form, customer=project.customer, project=project, title=_("Edit project"))
+
+
+@require_http_methods(["GET", "POST"])
+def member_create(request, project_pk):
+    project = permissions.get_project_for_user(request.user, project_pk, write=True)
+    form = ProjectMemberForm(request.POST or None, instance=ProjectMember(project=project), project=project)
+    if request.method == "POST" and form.is_valid():
+        services.member_save(member=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Team member added."))
+        return redirect("projects:detail", pk=project.pk)
+    return _form_page(request, form, customer=project.customer, project=project, title=_("Add a team member"))
+
+
+@require_http_methods(["GET", "POST"])
+def member_edit(request, pk):
+    member = permissions.get_member_for_user(request.user, pk, write=True)
+    project = member.project
+    form = ProjectMemberForm(request.POST or None, instance=member, project=project)
+    if request.method == "POST" and form.is_valid():
+        services.member_save(member=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Team member saved."))
+        return redirect("projects:detail", pk=project.pk)
+    return _form_page(request, form, customer=project.customer, project=project, title=_("Edit team member"))
+
+
+@require_POST
+def member_remove(request, pk):
+    member = permissions.get_member_for_user(request.user, pk, write=True)
+    services.member_remove(member=member, actor=request.user)
+    messages.success(request, _("%(user)s left the project team.") % {"user": member.user})
+    return redirect("projects:detail", pk=member.project_id)
+
+
+@require_http_methods(["GET", "POST"])
+def decision_step_create(request, project_pk):
+    project = permissions.get_project_for_user(request.user, project_pk, write=True)
+    form = DecisionStepForm(request.POST or None, instance=DecisionStep(project=project), project=project)
+    if request.method == "POST" and form.is_valid():
+        services.decision_step_save(step=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Decision step added."))
+        return redirect("projects:detail", pk=project.pk)
+    return _form_page(request, form, customer=project.customer, project=project, title=_("Add a decision step"))
+
+
+@require_http_methods(["GET", "POST"])
+def decision_step_edit(request, pk):
+    step = permissions.get_decision_step_for_user(request.user, pk, write=True)
+    project = step.project
+    form = DecisionStepForm(request.POST or None, instance=step, project=project)
+    if request.method == "POST" and form.is_valid():
+        services.decision_step_save(step=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Decision step saved."))
+        return redirect("projects:detail", pk=project.pk)
+    return _form_page(request, form, customer=project.customer, project=project, title=_("Edit decision step"))
+
+
+@require_POST
+def decision_step_remove(request, pk):
+    step = permissions.get_decision_step_for_user(request.user, pk, write=True)
+    services.decision_step_remove(step=step, actor=request.user)
+    messages.success(request, _("Decision step removed."))
+    return redirect("projects:detail", pk=step.project_id)
+
+
+def _form_page(request, form, *, customer, title, project=None):
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "customers/object_form.html",
+        {"form": form, "customer": customer, "project": project, "title": title},
+        status=status,
+    )

@@ -1,0 +1,172 @@
+"""The seven sales stages, defined once.
+
+Forms, pages, completeness, reminders and dashboards read this registry; nothing else
+lists the stages or their elements.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+@dataclass(frozen=True)
+class Element:
+    """One thing a key point of a stage must record."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    number: int
+    key: str
+    label: str
+    focus: str
+    elements: tuple[Element, ...]
+    default_stall_days: int
+    guidance: str
+
+
+class StageNumber(models.IntegerChoices):
+    LEAD = 1, pgettext_lazy("stage", "Lead acquisition")
+    NEEDS = 2, pgettext_lazy("stage", "Needs discovery")
+    SOLUTION = 3, pgettext_lazy("stage", "Solution presentation")
+    NEGOTIATION = 4, pgettext_lazy("stage", "Business negotiation")
+    CONTRACT = 5, pgettext_lazy("stage", "Contract signing")
+    FULFILMENT = 6, pgettext_lazy("stage", "Fulfilment follow-up")
+    AFTER_SALES = 7, pgettext_lazy("stage", "After-sales maintenance")
+
+
+STAGES = (
+    Stage(
+        number=StageNumber.LEAD,
+        key="lead",
+        label=StageNumber.LEAD.label,
+        focus=_("Verify the customer's intent"),
+        elements=(
+            Element("source_channel", _("Source channel")),
+            Element("first_conversation", _("First conversation")),
+            Element("need_keywords", _("Need keywords")),
+            Element("lead_rating", _("Lead rating (A/B/C) and its basis")),
+        ),
+        default_stall_days=14,
+        guidance=_(
+            "Confirm budget, urgency and who decides. Rate the lead A, B or C from those three, "
+            "and write down the words the customer used for their need."
+        ),
+    ),
+    Stage(
+        number=StageNumber.NEEDS,
+        key="needs",
+        label=StageNumber.NEEDS.label,
+        focus=_("Pain points and the decision chain"),
+        elements=(
+            Element("method", _("Method")),
+            Element("customer_participants", _("Customer participants and their roles")),
+            Element("question_list", _("Question list")),
+            Element("explicit_pains", _("Explicit pains")),
+            Element("implicit_needs", _("Implicit needs")),
+            Element("decision_process", _("Decision process")),
+        ),
+        default_stall_days=21,
+        guidance=_(
+            "Ask what hurts most today and what they weigh when choosing. Listen for what they do "
+            "not say (training cost, support), and map every step from evaluation to signature."
+        ),
+    ),
+    Stage(
+        number=StageNumber.SOLUTION,
+        key="solution",
+        label=StageNumber.SOLUTION.label,
+        focus=_("Value fit and objections"),
+        elements=(
+            Element("solution_highlights", _("Solution highlights")),
+            Element("customer_feedback", _("Customer feedback")),
+            Element("objections", _("Objections and our response")),
+            Element("promised_material", _("Supplementary material promised")),
+        ),
+        default_stall_days=21,
+        guidance=_(
+            "Tie each highlight to a pain they named. Record every objection word for word, the "
+            "answer we gave, and any material we promised to send."
+        ),
+    ),
+    Stage(
+        number=StageNumber.NEGOTIATION,
+        key="negotiation",
+        label=StageNumber.NEGOTIATION.label,
+        focus=_("Terms and obstacles"),
+        elements=(
+            Element("price_change", _("Price before and after")),
+            Element("non_price_terms", _("Non-price terms (payment terms, penalties, warranty)")),
+            Element("floor_price", _("Authorised floor price and whether approval is needed")),
+            Element("key_obstacles", _("Key obstacles")),
+        ),
+        default_stall_days=14,
+        guidance=_(
+            "Know your authorised floor price before you sit down. Write down every concession "
+            "on both sides and what still blocks agreement."
+        ),
+    ),
+    Stage(
+        number=StageNumber.CONTRACT,
+        key="contract",
+        label=StageNumber.CONTRACT.label,
+        focus=_("Risk warning"),
+        elements=(
+            Element("contract_number", _("Contract number")),
+            Element("signed_amount", _("Signed amount")),
+            Element("signing_date", _("Signing date")),
+            Element("payment_schedule", _("Payment schedule")),
+            Element("risks", _("Risks flagged")),
+        ),
+        default_stall_days=14,
+        guidance=_(
+            "Check the contract against what was agreed. Note the payment schedule and any "
+            "clause that could hurt delivery or collection."
+        ),
+    ),
+    Stage(
+        number=StageNumber.FULFILMENT,
+        key="fulfilment",
+        label=StageNumber.FULFILMENT.label,
+        focus=_("Delivery assurance"),
+        elements=(
+            Element("delivery_milestones", _("Delivery milestones and status")),
+            Element("payments_received", _("Payments received")),
+            Element("delivery_risks", _("Delivery risks")),
+            Element("acceptance", _("Acceptance")),
+        ),
+        default_stall_days=30,
+        guidance=_(
+            "Track each milestone against its date and each payment against the schedule. "
+            "Raise a delivery risk as soon as you see it."
+        ),
+    ),
+    Stage(
+        number=StageNumber.AFTER_SALES,
+        key="after_sales",
+        label=StageNumber.AFTER_SALES.label,
+        focus=_("Retention"),
+        elements=(
+            Element("issues_resolution", _("Issues raised and their resolution")),
+            Element("satisfaction", _("Satisfaction")),
+            Element("renewal", _("Renewal or upsell opportunities")),
+        ),
+        default_stall_days=60,
+        guidance=_(
+            "Visit before they call. Record every issue until it is closed, how satisfied they "
+            "are, and where a renewal or a further purchase could come from."
+        ),
+    ),
+)
+
+_BY_NUMBER = {stage.number: stage for stage in STAGES}
+
+
+def get_stage(number):
+    """The stage with this number (1-7); KeyError for any other."""
+    return _BY_NUMBER[int(number)]

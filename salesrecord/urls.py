@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+from .health import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("customers/", include("customers.urls")),
+    path("projects/", include("customers.project_urls")),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,61 @@
+import pytest
+
+from accounts.models import Role
+
+from .factories import CustomerFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(username="admin1", role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def lead(db):
+    return UserFactory(username="lead1", role=Role.LEAD)
+
+
+@pytest.fixture
+def rep(db):
+    return UserFactory(username="rep1", role=Role.REP)
+
+
+@pytest.fixture
+def other_rep(db):
+    return UserFactory(username="rep2", role=Role.REP)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager1", role=Role.MANAGER)
+
+
+@pytest.fixture
+def users(admin, lead, rep, other_rep, manager):
+    return {"admin": admin, "lead": lead, "rep": rep, "other_rep": other_rep, "manager": manager}
+
+
+@pytest.fixture
+def rep_customer(rep):
+    return CustomerFactory(owner=rep, legal_name="甲方客户有限公司")
+
+
+@pytest.fixture
+def other_customer(other_rep):
+    return CustomerFactory(owner=other_rep, legal_name="乙方客户有限公司")
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client logged in as the given user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

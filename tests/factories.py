@@ -1,0 +1,104 @@
+"""The one factory chain: users, customers and everything that hangs off them."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from accounts.models import Role
+from customers.models import (
+    Contact,
+    Customer,
+    DecisionRole,
+    DecisionStep,
+    Industry,
+    Project,
+    ProjectMember,
+    Source,
+    TeamRole,
+    Tier,
+)
+from customers.validators import credit_code_check_char
+
+PASSWORD = "correct-horse-battery"
+
+
+def valid_credit_code(n):
+    first17 = f"91310000{n:09d}"
+    return first17 + credit_code_check_char(first17)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Sequence(lambda n: f"用户{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    role = Role.REP
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    legal_name = factory.Sequence(lambda n: f"测试客户{n:04d}有限公司")
+    credit_code = factory.Sequence(valid_credit_code)
+    industry = Industry.MANUFACTURING
+    employee_count = 200
+    annual_revenue = Decimal("50000000")
+    tier = Tier.NORMAL
+    estimated_annual_purchase = Decimal("300000")
+    owner = factory.SubFactory(UserFactory)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    title = "采购经理"
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    email = factory.Sequence(lambda n: f"contact{n}@example.cn")
+    decision_role = DecisionRole.INFLUENCER
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"项目{n}")
+    source = Source.INBOUND
+    budget_min = Decimal("500000")
+    budget_max = Decimal("800000")
+    owner = factory.LazyAttribute(lambda p: p.customer.owner)
+
+
+class ProjectMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectMember
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = TeamRole.TECHNICAL_CONSULTANT
+    responsibility = "技术方案"
+
+
+class DecisionStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DecisionStep
+
+    project = factory.SubFactory(ProjectFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    name = "技术部评估"
+    contact = factory.LazyAttribute(lambda s: ContactFactory(customer=s.project.customer))
