@@ -46,7 +46,7 @@ format: $(VENV)/.installed
 # Refresh the Chinese catalogue after changing user-facing strings, translate, then compile.
 messages: $(VENV)/.installed
 	SALESRECORD_TESTING=1 $(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=staticfiles
-	SALESRECORD_TESTING=1 $(PY) manage.py compilemessages -l zh_Hans
+	SALESRECORD_TESTING=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
