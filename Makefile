@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHON
 
-.PHONY: run test venv lint format messages worker clean
+.PHONY: run test venv lint format messages worker bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/find-python
 	@set -e; \
@@ -47,6 +47,11 @@ format: $(VENV)/.installed
 messages: $(VENV)/.installed
 	SALESRECORD_TESTING=1 $(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=staticfiles
 	SALESRECORD_TESTING=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+
+# The ledger export at 300,000 rows: time and peak memory (see bench/export_ledger.py).
+BENCH_ROWS ?= 300000
+bench: $(VENV)/.installed
+	$(PY) bench/export_ledger.py --rows $(BENCH_ROWS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from . import permissions
 from .models import Contact, Customer, DecisionStep, Project, ProjectMember
 from .services import find_duplicate_customer
-from .validators import normalize_credit_code, normalize_phone
+from .validators import normalize_credit_code, normalize_phone, validate_credit_code
 
 
 def duplicate_customer_message(existing):
@@ -22,6 +22,14 @@ class DateInput(forms.DateInput):
 
 
 class CustomerForm(forms.ModelForm):
+    # Longer than 18, to leave room for the spaces people paste between groups; they are removed.
+    credit_code = forms.CharField(
+        label=Customer._meta.get_field("credit_code").verbose_name,
+        help_text=Customer._meta.get_field("credit_code").help_text,
+        max_length=30,
+        required=False,
+    )
+
     class Meta:
         model = Customer
         fields = [
@@ -44,7 +52,7 @@ class CustomerForm(forms.ModelForm):
         else:
             # A rep's new customer is theirs; only admin and lead hand customers over.
             del self.fields["owner"]
-        self.fields["credit_code"].widget.attrs.update(autocapitalize="characters", maxlength=18)
+        self.fields["credit_code"].widget.attrs.update(autocapitalize="characters")
 
     def clean_legal_name(self):
         name = self.cleaned_data["legal_name"].strip()
@@ -54,6 +62,7 @@ class CustomerForm(forms.ModelForm):
     def clean_credit_code(self):
         code = normalize_credit_code(self.cleaned_data["credit_code"])
         if code:
+            validate_credit_code(code)
             self._raise_if_duplicate(legal_name="", credit_code=code)
         return code
 

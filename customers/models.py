@@ -1,13 +1,12 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from keypoints.stages import StageNumber
 
-from .validators import validate_credit_code, validate_phone
+from .validators import customer_name_key, validate_credit_code, validate_phone
 
 NOT_NEGATIVE = MinValueValidator(0, message=_("This cannot be negative."))
 
@@ -41,6 +40,8 @@ class Tier(models.TextChoices):
 
 class Customer(models.Model):
     legal_name = models.CharField(_("legal name"), max_length=200, help_text=_("Exactly as on the business licence."))
+    # The legal name as compared for duplicates (validators.customer_name_key), kept by save().
+    name_key = models.CharField(max_length=200, unique=True, editable=False)
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -70,11 +71,6 @@ class Customer(models.Model):
         ordering = ["legal_name"]
         constraints = [
             models.UniqueConstraint(
-                Lower("legal_name"),
-                name="customer_legal_name_unique_ci",
-                violation_error_message=_("A customer with this legal name already exists."),
-            ),
-            models.UniqueConstraint(
                 fields=["credit_code"],
                 condition=~models.Q(credit_code=""),
                 name="customer_credit_code_unique",
@@ -84,6 +80,14 @@ class Customer(models.Model):
 
     def __str__(self):
         return self.legal_name
+
+    def save(self, *args, **kwargs):
+        # Derived, not a side effect: every way of saving a customer must keep the duplicate key true.
+        self.name_key = customer_name_key(self.legal_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "legal_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class DecisionRole(models.TextChoices):
@@ -134,6 +138,25 @@ class ProjectStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+class LostReason(models.Model):
+    """Why deals are lost: a list the admin keeps, so that reviews can count reasons."""
+
+    name = models.CharField(_("reason"), max_length=100, unique=True)
+    name_en = models.CharField(_("reason in English"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        if self.name_en and not (get_language() or "").startswith("zh"):
+            return self.name_en
+        return self.name
+
+
 class Project(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(_("project name"), max_length=200)
@@ -144,7 +167,11 @@ class Project(models.Model):
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     stage = models.PositiveSmallIntegerField(_("stage"), choices=StageNumber.choices, default=StageNumber.LEAD)
     status = models.CharField(_("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.OPEN)
-    lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason, verbose_name=_("lost reason"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    status_note = models.TextField(_("status note"), blank=True, help_text=_("Why it was lost or put on hold."))
+    resume_on = models.DateField(_("resume on"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("project owner"),

@@ -33,6 +33,12 @@ def visible_projects(user):
     return Project.objects.filter(customer__in=visible_customers(user))
 
 
+def visible_keypoints(user):
+    from keypoints.models import KeyPoint
+
+    return KeyPoint.objects.filter(project__customer__in=visible_customers(user))
+
+
 def can_write(user):
     return user.is_authenticated and user.is_active and not user.is_read_only
 
@@ -82,6 +88,11 @@ def get_member_for_user(user, pk, write=False):
 
 def get_decision_step_for_user(user, pk, write=False):
     queryset = DecisionStep.objects.filter(project__in=visible_projects(user)).select_related("project")
+    return _get_in_scope(queryset, pk, user, write)
+
+
+def get_keypoint_for_user(user, pk, write=False):
+    queryset = visible_keypoints(user).select_related("project__customer", "project__owner")
     return _get_in_scope(queryset, pk, user, write)
 
 

@@ -1,12 +1,11 @@
 """Every write to customers, contacts, projects, teams and decision chains."""
 
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 
 from accounts.models import Role
 
 from .models import Customer, Project
-from .validators import normalize_credit_code
+from .validators import customer_name_key, normalize_credit_code
 
 
 class DuplicateCustomer(Exception):
@@ -22,7 +21,7 @@ def find_duplicate_customer(*, legal_name, credit_code="", exclude_pk=None):
     others = Customer.objects.select_related("owner")
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
-    match = others.annotate(name_key=Lower("legal_name")).filter(name_key=legal_name.strip().lower()).first()
+    match = others.filter(name_key=customer_name_key(legal_name)).first() if legal_name.strip() else None
     code = normalize_credit_code(credit_code)
     if match is None and code:
         match = others.filter(credit_code=code).first()
@@ -90,9 +89,14 @@ def contact_save(*, contact, actor):
 
 @transaction.atomic
 def project_save(*, project, actor):
+    from keypoints.services import project_record_creation
+
+    is_new = project.pk is None
     if project.owner_id is None:
         project.owner = actor
     project.save()
+    if is_new:
+        project_record_creation(project=project, actor=actor)
     return project
 
 

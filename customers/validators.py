@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,13 @@ def credit_code_check_char(first17):
 
 
 def normalize_credit_code(value):
-    return (value or "").strip().upper()
+    """Capitals, without the spaces and hyphens people type or paste between groups."""
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value or "")).upper()
+
+
+def customer_name_key(legal_name):
+    """What makes two legal names the same company: width (（ vs (), case and spaces do not count."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", legal_name or "")).casefold()
 
 
 def validate_credit_code(value):

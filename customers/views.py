@@ -159,21 +159,6 @@ def project_create(request, customer_pk):
     return _form_page(request, form, customer=customer, title=_("New project"))
 
 
-def project_detail(request, pk):
-    project = permissions.get_project_for_user(request.user, pk)
-    return render(
-        request,
-        "customers/project_detail.html",
-        {
-            "project": project,
-            "customer": project.customer,
-            "members": project.members.select_related("user"),
-            "decision_steps": project.decision_steps.select_related("contact"),
-            "can_write": permissions.can_write(request.user),
-        },
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def project_edit(request, pk):
     project = permissions.get_project_for_user(request.user, pk, write=True)

@@ -13,10 +13,19 @@ from django.utils.translation import pgettext_lazy
 
 @dataclass(frozen=True)
 class Element:
-    """One thing a key point of a stage must record."""
+    """One thing a key point of a stage must record, held in one or more KeyPoint fields.
+
+    Common elements (method, customer participants, feedback, obstacles) count for the stages
+    that name them, and are always filled because the form requires them.
+    """
 
     key: str
     label: str
+    fields: tuple[str, ...]
+
+
+# KeyPoint fields every record holds; a stage element made of these is always filled.
+COMMON_FIELDS = frozenset({"method", "customer_participants", "customer_feedback", "obstacles"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,11 @@ class Stage:
     elements: tuple[Element, ...]
     default_stall_days: int
     guidance: str
+
+    @property
+    def own_fields(self):
+        """The KeyPoint fields only this stage's records carry, in the order the form shows them."""
+        return tuple(field for element in self.elements for field in element.fields if field not in COMMON_FIELDS)
 
 
 class StageNumber(models.IntegerChoices):
@@ -47,10 +61,10 @@ STAGES = (
         label=StageNumber.LEAD.label,
         focus=_("Verify the customer's intent"),
         elements=(
-            Element("source_channel", _("Source channel")),
-            Element("first_conversation", _("First conversation")),
-            Element("need_keywords", _("Need keywords")),
-            Element("lead_rating", _("Lead rating (A/B/C) and its basis")),
+            Element("source_channel", _("Source channel"), ("source_channel",)),
+            Element("first_conversation", _("First conversation"), ("first_conversation",)),
+            Element("need_keywords", _("Need keywords"), ("need_keywords",)),
+            Element("lead_rating", _("Lead rating (A/B/C) and its basis"), ("lead_rating", "lead_rating_basis")),
         ),
         default_stall_days=14,
         guidance=_(
@@ -64,12 +78,12 @@ STAGES = (
         label=StageNumber.NEEDS.label,
         focus=_("Pain points and the decision chain"),
         elements=(
-            Element("method", _("Method")),
-            Element("customer_participants", _("Customer participants and their roles")),
-            Element("question_list", _("Question list")),
-            Element("explicit_pains", _("Explicit pains")),
-            Element("implicit_needs", _("Implicit needs")),
-            Element("decision_process", _("Decision process")),
+            Element("method", _("Method"), ("method",)),
+            Element("customer_participants", _("Customer participants and their roles"), ("customer_participants",)),
+            Element("question_list", _("Question list"), ("question_list",)),
+            Element("explicit_pains", _("Explicit pains"), ("explicit_pains",)),
+            Element("implicit_needs", _("Implicit needs"), ("implicit_needs",)),
+            Element("decision_process", _("Decision process"), ("decision_process",)),
         ),
         default_stall_days=21,
         guidance=_(
@@ -83,10 +97,10 @@ STAGES = (
         label=StageNumber.SOLUTION.label,
         focus=_("Value fit and objections"),
         elements=(
-            Element("solution_highlights", _("Solution highlights")),
-            Element("customer_feedback", _("Customer feedback")),
-            Element("objections", _("Objections and our response")),
-            Element("promised_material", _("Supplementary material promised")),
+            Element("solution_highlights", _("Solution highlights"), ("solution_highlights",)),
+            Element("customer_feedback", _("Customer feedback"), ("customer_feedback",)),
+            Element("objections", _("Objections and our response"), ("objections", "objection_response")),
+            Element("promised_material", _("Supplementary material promised"), ("promised_material",)),
         ),
         default_stall_days=21,
         guidance=_(
@@ -100,10 +114,18 @@ STAGES = (
         label=StageNumber.NEGOTIATION.label,
         focus=_("Terms and obstacles"),
         elements=(
-            Element("price_change", _("Price before and after")),
-            Element("non_price_terms", _("Non-price terms (payment terms, penalties, warranty)")),
-            Element("floor_price", _("Authorised floor price and whether approval is needed")),
-            Element("key_obstacles", _("Key obstacles")),
+            Element("price_change", _("Price before and after"), ("price_before", "price_after")),
+            Element(
+                "non_price_terms",
+                _("Non-price terms (payment terms, penalties, warranty)"),
+                ("payment_terms", "other_terms"),
+            ),
+            Element(
+                "floor_price",
+                _("Authorised floor price and whether approval is needed"),
+                ("floor_price", "needs_approval"),
+            ),
+            Element("key_obstacles", _("Key obstacles"), ("obstacles",)),
         ),
         default_stall_days=14,
         guidance=_(
@@ -117,11 +139,11 @@ STAGES = (
         label=StageNumber.CONTRACT.label,
         focus=_("Risk warning"),
         elements=(
-            Element("contract_number", _("Contract number")),
-            Element("signed_amount", _("Signed amount")),
-            Element("signing_date", _("Signing date")),
-            Element("payment_schedule", _("Payment schedule")),
-            Element("risks", _("Risks flagged")),
+            Element("contract_number", _("Contract number"), ("contract_number",)),
+            Element("signed_amount", _("Signed amount"), ("signed_amount",)),
+            Element("signing_date", _("Signing date"), ("signing_date",)),
+            Element("payment_schedule", _("Payment schedule"), ("payment_schedule",)),
+            Element("risks", _("Risks flagged"), ("risks",)),
         ),
         default_stall_days=14,
         guidance=_(
@@ -135,10 +157,10 @@ STAGES = (
         label=StageNumber.FULFILMENT.label,
         focus=_("Delivery assurance"),
         elements=(
-            Element("delivery_milestones", _("Delivery milestones and status")),
-            Element("payments_received", _("Payments received")),
-            Element("delivery_risks", _("Delivery risks")),
-            Element("acceptance", _("Acceptance")),
+            Element("delivery_milestones", _("Delivery milestones and status"), ("delivery_milestones",)),
+            Element("payments_received", _("Payments received"), ("payments_received",)),
+            Element("delivery_risks", _("Delivery risks"), ("delivery_risks",)),
+            Element("acceptance", _("Acceptance"), ("acceptance",)),
         ),
         default_stall_days=30,
         guidance=_(
@@ -152,9 +174,9 @@ STAGES = (
         label=StageNumber.AFTER_SALES.label,
         focus=_("Retention"),
         elements=(
-            Element("issues_resolution", _("Issues raised and their resolution")),
-            Element("satisfaction", _("Satisfaction")),
-            Element("renewal", _("Renewal or upsell opportunities")),
+            Element("issues_resolution", _("Issues raised and their resolution"), ("issues_resolution",)),
+            Element("satisfaction", _("Satisfaction"), ("satisfaction",)),
+            Element("renewal", _("Renewal or upsell opportunities"), ("renewal_opportunity",)),
         ),
         default_stall_days=60,
         guidance=_(
@@ -170,3 +192,8 @@ _BY_NUMBER = {stage.number: stage for stage in STAGES}
 def get_stage(number):
     """The stage with this number (1-7); KeyError for any other."""
     return _BY_NUMBER[int(number)]
+
+
+def all_stage_fields():
+    """Every stage-specific KeyPoint field, each once."""
+    return tuple(dict.fromkeys(field for stage in STAGES for field in stage.own_fields))

@@ -1,9 +1,11 @@
 """The one factory chain: users, customers and everything that hangs off them."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts.models import Role
 from customers.models import (
@@ -19,6 +21,8 @@ from customers.models import (
     Tier,
 )
 from customers.validators import credit_code_check_char
+from keypoints.models import KeyPoint, Method
+from keypoints.stages import StageNumber
 
 PASSWORD = "correct-horse-battery"
 
@@ -102,3 +106,34 @@ class DecisionStepFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n + 1)
     name = "技术部评估"
     contact = factory.LazyAttribute(lambda s: ContactFactory(customer=s.project.customer))
+
+
+class KeyPointFactory(factory.django.DjangoModelFactory):
+    """A complete lead-stage record unless told otherwise; completeness is kept by the service."""
+
+    class Meta:
+        model = KeyPoint
+        skip_postgeneration_save = True
+
+    project = factory.SubFactory(ProjectFactory)
+    stage = StageNumber.LEAD
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    method = Method.PHONE
+    summary = "与采购部经理电话沟通"
+    customer_feedback = "预算 60 万左右"
+    obstacles = "无"
+    our_response = "约定上门调研"
+    next_step = "上门调研"
+    next_step_owner = factory.LazyAttribute(lambda k: k.project.owner)
+    next_step_due = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
+    author = factory.LazyAttribute(lambda k: k.project.owner)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from keypoints import services
+
+        keypoint = model_class(*args, **kwargs)
+        contacts = list(keypoint.project.customer.contacts.all()[:1])
+        return services.keypoint_create(
+            keypoint=keypoint, actor=keypoint.author, our_participants=[keypoint.author], customer_participants=contacts
+        )

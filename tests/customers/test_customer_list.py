@@ -147,7 +147,7 @@ def test_project_detail_queries_do_not_grow_with_team_and_chain(
     client = client_for(lead)
     ProjectMemberFactory(project=project)
     DecisionStepFactory(project=project, position=1)
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(16) as few:
         client.get(reverse("projects:detail", args=[project.pk]))
     for position in range(2, 12):
         ProjectMemberFactory(project=project)

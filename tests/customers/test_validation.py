@@ -62,7 +62,7 @@ def test_credit_code_with_wrong_check_character_is_refused(rep):
     ("code", "error"),
     [
         ("9131011", "length"),
-        ("91310115MA1H7G2K3XX", "max_length"),
+        ("91310115MA1H7G2K3XX", "length"),
         ("91310115MA1H7G2KIO", "format"),  # I and O are not in the alphabet
         ("913101AAMA1H7G2K3A", "format"),  # places 3-8 are the region code, digits only
     ],

@@ -3,20 +3,23 @@
 Safe to run twice: every record is looked up by its natural key first.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role
+from customers import services
 from customers.models import (
     Contact,
     Customer,
     DecisionRole,
     DecisionStep,
     Industry,
+    LostReason,
     Project,
     ProjectMember,
     ProjectStatus,
@@ -25,7 +28,9 @@ from customers.models import (
     TeamRole,
     Tier,
 )
-from customers.validators import credit_code_check_char
+from customers.validators import credit_code_check_char, customer_name_key
+from keypoints import services as keypoint_services
+from keypoints.models import KeyPoint, NextStepStatus, StageChange, StageHistory
 from keypoints.stages import StageNumber
 
 DEMO_PASSWORD = "salesrecord-demo"
@@ -71,7 +76,78 @@ CUSTOMERS = [
             "budget": (50, 80),
             "stage": StageNumber.NEGOTIATION,
             "close_in_days": 45,
+            "started_days_ago": 38,
             "steps": [("技术部评估", "李工"), ("财务部审核", "王总"), ("总经理终审", "张总")],
+            # The guide's own examples, 2024-03-15 to 2024-04-18, moved to end two days ago.
+            "keypoints": [
+                {
+                    "days_ago": 36,
+                    "stage": StageNumber.LEAD,
+                    "method": "phone",
+                    "contacts": ["刘敏"],
+                    "summary": "销售代表与客户采购部经理电话沟通,客户确认预算 60 万左右。",
+                    "customer_feedback": "需求为替换老旧 ERP 系统,需兼容现有财务模块。",
+                    "obstacles": "客户同时在对比 3 家供应商。",
+                    "our_response": "约定下周上门调研。",
+                    "next_step": "上门调研,梳理需求与决策链",
+                    "next_step_days": 5,
+                    "source_channel": "trade_show",
+                    "first_conversation": "客户提到计划 Q3 上线新系统,目前对比 3 家供应商。",
+                    "need_keywords": "替换老旧ERP、兼容财务模块",
+                    "lead_rating": "A",
+                    "lead_rating_basis": "预算明确,需求清晰",
+                },
+                {
+                    "days_ago": 31,
+                    "stage": StageNumber.NEEDS,
+                    "method": "on_site",
+                    "contacts": ["李工"],
+                    "summary": "销售代表与客户技术主管李工现场调研。",
+                    "customer_feedback": "旧系统接口开放性差,导致供应链数据延迟 2 天。",
+                    "obstacles": "客户担心员工培训成本高。",
+                    "our_response": "承诺提供分批培训计划。",
+                    "next_step": "准备方案演示",
+                    "next_step_days": 14,
+                    "question_list": "当前系统最影响效率的环节是?选型时最看重的 3 个因素是什么?",
+                    "explicit_pains": "旧系统接口开放性差,供应链数据延迟 2 天。",
+                    "implicit_needs": "希望供应商提供 3 个月免费运维支持。",
+                    "decision_process": "技术部评估(李工)→财务部审核(王总)→总经理终审(张总)",
+                },
+                {
+                    "days_ago": 16,
+                    "stage": StageNumber.SOLUTION,
+                    "method": "on_site",
+                    "contacts": ["李工", "王总"],
+                    "summary": "技术顾问向客户技术团队演示方案。",
+                    "customer_feedback": "客户认可技术匹配度,但对报价中的定制开发费有疑问。",
+                    "obstacles": "定制开发费占比过高(占预算 35%)。",
+                    "our_response": "次日发送 2 个同行业案例,并提出分阶段支付方案。",
+                    "next_step": "发送同行业案例与分阶段支付方案",
+                    "next_step_days": 1,
+                    "solution_highlights": "定制化接口开发,解决供应链数据延迟问题。",
+                    "objections": "定制开发费占比过高(占预算 35%)。",
+                    "objection_response": "提供同行业案例证明定制开发费为市场均价,提出分阶段支付。",
+                    "promised_material": "2 个同行业案例企业的实施效果报告。",
+                },
+                {
+                    "days_ago": 2,
+                    "stage": StageNumber.NEGOTIATION,
+                    "method": "meeting",
+                    "contacts": ["王总"],
+                    "summary": "销售经理与客户王总谈判,价格达成一致(62 万)。",
+                    "customer_feedback": "客户坚持账期 60 天(我方标准 30 天)。",
+                    "obstacles": "客户资金紧张。",
+                    "our_response": "协调财务部评估“预付款 20% + 剩余货款 40 天内付清”的折中方案。",
+                    "next_step": "财务部评估折中付款方案",
+                    "next_step_days": 3,
+                    "price_before": wan(65),
+                    "price_after": wan(62),
+                    "payment_terms": "客户要求 60 天账期;折中方案:预付 20%,余款 40 天内付清",
+                    "other_terms": "增加 3 年质保;交付延期违约金条款待定",
+                    "floor_price": wan(60),
+                    "needs_approval": False,
+                },
+            ],
         },
     },
     {
@@ -94,6 +170,38 @@ CUSTOMERS = [
             "budget": (30, 45),
             "stage": StageNumber.NEEDS,
             "close_in_days": 90,
+            "started_days_ago": 50,
+            "keypoints": [
+                {
+                    "days_ago": 48,
+                    "stage": StageNumber.LEAD,
+                    "method": "phone",
+                    "contacts": ["吴涛"],
+                    "summary": "经老客户转介绍,与运营总监吴涛首次电话沟通。",
+                    "customer_feedback": "多仓库存不透明,希望年内上线仓储系统。",
+                    "obstacles": "预算尚未审批。",
+                    "our_response": "发送产品资料与同类客户案例。",
+                    "next_step": "约 IT 主管现场交流",
+                    "next_step_days": 10,
+                    "source_channel": "referral",
+                    "first_conversation": "客户希望年内上线仓储系统,目前盘点靠人工。",
+                    "need_keywords": "多仓协同、扫码盘点",
+                    "lead_rating": "B",
+                },
+                {
+                    "days_ago": 40,
+                    "stage": StageNumber.NEEDS,
+                    "method": "online_meeting",
+                    "contacts": ["郑磊"],
+                    "summary": "与 IT 主管郑磊线上会议,了解现有系统与接口。",
+                    "customer_feedback": "希望与现有 ERP 对接。",
+                    "obstacles": "IT 部人手紧张。",
+                    "our_response": "提出由我方负责接口开发。",
+                    "next_step": "整理需求清单发客户确认",
+                    "next_step_days": 7,
+                    "explicit_pains": "盘点靠人工,差错率高。",
+                },
+            ],
             "steps": [("运营部需求确认", "吴涛"), ("IT 部技术评估", "郑磊")],
         },
     },
@@ -117,6 +225,7 @@ CUSTOMERS = [
             "budget": (100, 150),
             "stage": StageNumber.SOLUTION,
             "close_in_days": 120,
+            "started_days_ago": 30,
             "steps": [("信息化部选型", "孙悦"), ("副总经理审批", "何建国")],
             "members": [("rep2", TeamRole.COMMERCIAL_SPECIALIST, "报价与合同条款")],
         },
@@ -138,6 +247,23 @@ CUSTOMERS = [
             "budget": (15, 25),
             "stage": StageNumber.LEAD,
             "close_in_days": 150,
+            "started_days_ago": 6,
+            "keypoints": [
+                {
+                    "days_ago": 5,
+                    "stage": StageNumber.LEAD,
+                    "method": "phone",
+                    "contacts": ["冯晓"],
+                    "summary": "客户通过官网留言咨询,电话回访市场部经理冯晓。",
+                    "customer_feedback": "客户信息散落在个人表格里,想先了解价格区间。",
+                    "obstacles": "决策人尚不明确。",
+                    "our_response": "约定下周演示产品。",
+                    "next_step": "产品演示并确认决策人",
+                    "next_step_days": 7,
+                    "source_channel": "website",
+                    "lead_rating": "C",
+                },
+            ],
             "steps": [],
         },
     },
@@ -161,6 +287,25 @@ CUSTOMERS = [
             "budget": (180, 220),
             "stage": StageNumber.CONTRACT,
             "close_in_days": 20,
+            "started_days_ago": 120,
+            "keypoints": [
+                {
+                    "days_ago": 10,
+                    "stage": StageNumber.CONTRACT,
+                    "method": "on_site",
+                    "contacts": ["钱志刚", "许宁"],
+                    "summary": "集团招标结果公示,我方中标,双方签署合同。",
+                    "customer_feedback": "希望 3 个月内完成一期上线。",
+                    "obstacles": "一期交付时间紧。",
+                    "our_response": "增派 2 名实施工程师。",
+                    "next_step": "召开项目启动会",
+                    "next_step_days": 14,
+                    "contract_number": "XC-2026-0318",
+                    "signed_amount": wan(205),
+                    "payment_schedule": "签约付 30%,上线付 50%,验收后付 20%",
+                    "risks": "一期上线时间紧,逾期违约金为合同额 0.5%/周。",
+                },
+            ],
             "steps": [("设备部评估", "钱志刚"), ("集团采购招标", "许宁")],
         },
     },
@@ -180,9 +325,9 @@ CUSTOMERS = [
             "pain_points": "经销商库存与回款无法实时掌握。",
             "budget": (20, 30),
             "stage": StageNumber.SOLUTION,
-            "status": ProjectStatus.LOST,
-            "lost_reason": "报价高于竞品 20%,客户选择了本地供应商。",
+            "lost": ("价格高于竞品", "报价高于竞品 20%,客户选择了本地供应商。"),
             "close_in_days": -10,
+            "started_days_ago": 90,
             "steps": [],
         },
     },
@@ -190,7 +335,7 @@ CUSTOMERS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo users, customers and projects (safe to run again)."
+    help = "Create the demo users, customers, projects and key points (safe to run again)."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -223,9 +368,9 @@ class Command(BaseCommand):
         spec = dict(spec)
         contacts_spec, project_spec = spec.pop("contacts"), spec.pop("project")
         owner = users[spec.pop("owner")]
-        customer, _ = Customer.objects.get_or_create(
-            legal_name=spec["legal_name"], defaults={**spec, "owner": owner, "created_by": owner}
-        )
+        customer = Customer.objects.filter(name_key=customer_name_key(spec["legal_name"])).first()
+        if customer is None:
+            customer = services.customer_create(customer=Customer(**spec, owner=owner), actor=owner)
         contacts = {}
         for name, title, phone, decision_role, stance in contacts_spec:
             contacts[name], _ = Contact.objects.get_or_create(
@@ -233,27 +378,86 @@ class Command(BaseCommand):
                 name=name,
                 defaults={"title": title, "phone": phone, "decision_role": decision_role, "stance": stance},
             )
-        low, high = project_spec["budget"]
-        project, _ = Project.objects.get_or_create(
+        if not customer.projects.filter(name=project_spec["name"]).exists():
+            self._project(customer, owner, project_spec, contacts, users)
+
+    def _project(self, customer, owner, spec, contacts, users):
+        low, high = spec["budget"]
+        now = timezone.now()
+        project = Project.objects.create(
             customer=customer,
-            name=project_spec["name"],
-            defaults={
-                "source": project_spec["source"],
-                "pain_points": project_spec["pain_points"],
-                "budget_min": wan(low),
-                "budget_max": wan(high),
-                "stage": project_spec["stage"],
-                "status": project_spec.get("status", ProjectStatus.OPEN),
-                "lost_reason": project_spec.get("lost_reason", ""),
-                "expected_close_date": date.today() + timedelta(days=project_spec["close_in_days"]),
-                "owner": owner,
-            },
+            name=spec["name"],
+            source=spec["source"],
+            pain_points=spec["pain_points"],
+            budget_min=wan(low),
+            budget_max=wan(high),
+            expected_close_date=timezone.localdate() + timedelta(days=spec["close_in_days"]),
+            owner=owner,
         )
-        for position, (step_name, contact_name) in enumerate(project_spec["steps"], start=1):
-            DecisionStep.objects.get_or_create(
-                project=project, position=position, defaults={"name": step_name, "contact": contacts[contact_name]}
+        for position, (step_name, contact_name) in enumerate(spec["steps"], start=1):
+            DecisionStep.objects.create(
+                project=project, position=position, name=step_name, contact=contacts[contact_name]
             )
-        for username, role, responsibility in project_spec.get("members", []):
-            ProjectMember.objects.get_or_create(
-                project=project, user=users[username], defaults={"role": role, "responsibility": responsibility}
+        for username, role, responsibility in spec.get("members", []):
+            ProjectMember.objects.create(
+                project=project, user=users[username], role=role, responsibility=responsibility
             )
+
+        # The stage history as it would have been recorded: created at lead, then one advance per stage,
+        # on the day of that stage's first key point (or spread evenly where the demo has none).
+        started = now - timedelta(days=spec["started_days_ago"])
+        first_seen = {}
+        for keypoint in spec.get("keypoints", []):
+            first_seen.setdefault(keypoint["stage"], now - timedelta(days=keypoint["days_ago"]))
+        history = [
+            StageHistory(
+                project=project,
+                kind=StageChange.CREATED,
+                from_stage=None,
+                to_stage=1,
+                from_status="",
+                to_status=ProjectStatus.OPEN,
+                actor=owner,
+                at=started,
+            )
+        ]
+        previous_at = started
+        for stage in range(2, spec["stage"] + 1):
+            step = (now - previous_at) / (spec["stage"] - stage + 2)
+            at = first_seen.get(stage, previous_at + step)
+            history.append(
+                StageHistory(
+                    project=project,
+                    kind=StageChange.ADVANCE,
+                    from_stage=stage - 1,
+                    to_stage=stage,
+                    from_status=ProjectStatus.OPEN,
+                    to_status=ProjectStatus.OPEN,
+                    actor=owner,
+                    at=at,
+                )
+            )
+            previous_at = at
+        StageHistory.objects.bulk_create(history)
+        Project.objects.filter(pk=project.pk).update(stage=spec["stage"], stage_entered_at=previous_at)
+        project.refresh_from_db()
+
+        for keypoint_spec in spec.get("keypoints", []):
+            self._keypoint(project, owner, dict(keypoint_spec), contacts, now)
+        if "lost" in spec:
+            reason_name, note = spec["lost"]
+            reason = LostReason.objects.filter(name=reason_name).first() or LostReason.objects.first()
+            keypoint_services.project_mark_lost(project=project, actor=owner, lost_reason=reason, note=note)
+
+    def _keypoint(self, project, owner, spec, contacts, now):
+        occurred_at = now - timedelta(days=spec.pop("days_ago"))
+        due = timezone.localtime(occurred_at).date() + timedelta(days=spec.pop("next_step_days"))
+        customer_participants = [contacts[name] for name in spec.pop("contacts")]
+        if spec.get("contract_number"):
+            spec.setdefault("signing_date", timezone.localtime(occurred_at).date())
+        keypoint = KeyPoint(project=project, occurred_at=occurred_at, next_step_owner=owner, next_step_due=due, **spec)
+        if due < timezone.localdate() - timedelta(days=3):
+            keypoint.next_step_status = NextStepStatus.DONE
+        keypoint_services.keypoint_create(
+            keypoint=keypoint, actor=owner, our_participants=[owner], customer_participants=customer_participants
+        )

@@ -1,0 +1,150 @@
+"""The ledger as CSV or XLSX, written row by row so that no export sits in memory whole."""
+
+import csv
+import tempfile
+from decimal import Decimal
+
+from django.db import models
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from .models import KeyPoint
+from .stages import STAGES, all_stage_fields
+
+FORMATS = ("csv", "xlsx")
+CHUNK_SIZE = 2000
+# Spreadsheet programs run cells that start with these as formulas.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+COMMON_COLUMNS = (
+    "occurred_at",
+    "customer",
+    "project",
+    "stage",
+    "method",
+    "our_participants",
+    "customer_participants",
+    "summary",
+    "customer_feedback",
+    "obstacles",
+    "our_response",
+    "next_step",
+    "next_step_owner",
+    "next_step_due",
+    "next_step_status",
+    "completeness",
+    "missing_elements",
+)
+TRAILING_COLUMNS = ("author", "created_at")
+
+
+def columns():
+    return (*COMMON_COLUMNS, *all_stage_fields(), *TRAILING_COLUMNS)
+
+
+def header():
+    labels = {
+        "customer": _("Customer"),
+        "project": _("Project"),
+        "completeness": _("Completeness"),
+        "missing_elements": _("Missing elements"),
+        "created_at": _("Logged at"),
+    }
+    result = []
+    for name in columns():
+        if name in labels:
+            result.append(labels[name])
+        else:
+            result.append(capfirst(str(KeyPoint._meta.get_field(name).verbose_name)))
+    return result
+
+
+def _getter(name):
+    """A function from a key point to the cell of one column; built once per export, not per row."""
+    if name == "customer":
+        return lambda kp: kp.project.customer.legal_name
+    if name == "project":
+        return lambda kp: kp.project.name
+    if name in ("our_participants", "customer_participants"):
+        return lambda kp: "、".join(str(item) for item in getattr(kp, name).all())
+    if name == "completeness":
+        return lambda kp: f"{kp.elements_filled}/{kp.elements_total}"
+    if name == "missing_elements":
+        labels = {element.key: str(element.label) for stage in STAGES for element in stage.elements}
+        return lambda kp: "、".join(labels.get(key, key) for key in kp.missing_elements)
+    if name in ("author", "next_step_owner"):
+        return lambda kp: str(getattr(kp, name))
+    field = KeyPoint._meta.get_field(name)
+    if field.choices:
+        labels = {value: str(label) for value, label in field.flatchoices}
+        return lambda kp: labels.get(getattr(kp, name), getattr(kp, name))
+    if isinstance(field, models.BooleanField):
+        yes, no = _("Yes"), _("No")
+        return lambda kp: "" if getattr(kp, name) is None else (yes if getattr(kp, name) else no)
+    if isinstance(field, models.DateTimeField):
+        return lambda kp: timezone.localtime(getattr(kp, name)).strftime("%Y-%m-%d %H:%M")
+    if isinstance(field, models.DateField):
+        return lambda kp: getattr(kp, name) and getattr(kp, name).isoformat()
+    return lambda kp: getattr(kp, name)
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if text.startswith(FORMULA_PREFIXES):
+        text = "'" + text
+    return text
+
+
+def rows(queryset):
+    getters = [_getter(name) for name in columns()]
+    for keypoint in queryset.iterator(chunk_size=CHUNK_SIZE):
+        yield [_cell(getter(keypoint)) for getter in getters]
+
+
+def _filename(extension):
+    return f"keypoints-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_stream(queryset, language):
+    with translation.override(language):
+        writer = csv.writer(_Echo())
+        yield "\ufeff"  # so that Excel reads the file as UTF-8
+        yield writer.writerow(header())
+        for row in rows(queryset):
+            yield writer.writerow(row)
+
+
+def export_response(queryset, export_format):
+    language = translation.get_language()
+    if export_format == "csv":
+        response = StreamingHttpResponse(_csv_stream(queryset, language), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+        return response
+    # openpyxl's write-only mode spools each row to a temporary file as it is appended.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Key points")[:31])
+    sheet.append(header())
+    for row in rows(queryset):
+        sheet.append(row)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=_filename("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

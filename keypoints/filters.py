@@ -1,0 +1,82 @@
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers import permissions
+from customers.forms import DateInput
+
+from .models import KeyPoint, LeadRating, Method, NextStepStatus
+from .stages import StageNumber
+
+# sort key -> the field it orders by; ties fall back to newest first.
+SORTS = {
+    "occurred": ("occurred_at", _("Date")),
+    "customer": ("project__customer__legal_name", _("Customer")),
+    "stage": ("stage", _("Stage")),
+    "completeness": ("elements_filled", _("Completeness")),
+    "due": ("next_step_due", _("Next step due")),
+}
+
+
+def sort_choices():
+    choices = []
+    for key, (_field, label) in SORTS.items():
+        choices.append((f"-{key}", _("%(field)s, descending") % {"field": label}))
+        choices.append((key, _("%(field)s, ascending") % {"field": label}))
+    return choices
+
+
+class KeyPointFilter(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=None, field_name="project__owner")
+    customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
+    occurred_from = django_filters.DateFilter(
+        label=_("Date from"), field_name="occurred_at", lookup_expr="date__gte", widget=DateInput()
+    )
+    occurred_to = django_filters.DateFilter(
+        label=_("Date to"), field_name="occurred_at", lookup_expr="date__lte", widget=DateInput()
+    )
+    method = django_filters.ChoiceFilter(label=_("Method"), choices=Method.choices)
+    lead_rating = django_filters.ChoiceFilter(label=_("Lead rating"), choices=LeadRating.choices)
+    incomplete = django_filters.BooleanFilter(
+        label=_("Incomplete only"), method="filter_incomplete", widget=forms.CheckboxInput
+    )
+    mine = django_filters.BooleanFilter(label=_("Logged by me"), method="filter_mine", widget=forms.CheckboxInput)
+    overdue = django_filters.BooleanFilter(
+        label=_("Next step overdue"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=sort_choices, method="filter_sort", empty_label=None)
+
+    class Meta:
+        model = KeyPoint
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # Dropdowns offer only what this user may see.
+        self.filters["owner"].queryset = permissions.owner_filter_choices(user)
+        self.filters["customer"].queryset = permissions.visible_customers(user).only("pk", "legal_name")
+        for field in self.form.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm"
+
+    def filter_incomplete(self, queryset, name, value):
+        return queryset.filter(is_complete=False) if value else queryset
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(author=self.user) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(next_step_status=NextStepStatus.OPEN, next_step_due__lt=timezone.localdate())
+
+    def filter_sort(self, queryset, name, value):
+        field = SORTS[value.lstrip("-")][0]
+        return queryset.order_by(f"-{field}" if value.startswith("-") else field, "-occurred_at", "-pk")

@@ -1,0 +1,202 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import NOT_NEGATIVE, Contact, LostReason, Project, ProjectStatus, Source, money_field
+from customers.templatetags.salesrecord import cny
+
+from .stages import StageNumber, get_stage
+
+
+class Method(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    ON_SITE = "on_site", _("On-site visit")
+    ONLINE_MEETING = "online_meeting", _("Online meeting")
+    MEETING = "meeting", _("Meeting at our office")
+    EMAIL = "email", _("Email")
+    WECHAT = "wechat", _("WeChat")
+    OTHER = "other", _("Other")
+
+
+class LeadRating(models.TextChoices):
+    A = "A", _("A: budget clear, need urgent, likely to decide")
+    B = "B", _("B: promising, one of the three unclear")
+    C = "C", _("C: early or unlikely")
+
+
+class Satisfaction(models.IntegerChoices):
+    VERY_LOW = 1, _("1 · very dissatisfied")
+    LOW = 2, _("2 · dissatisfied")
+    NEUTRAL = 3, _("3 · neutral")
+    HIGH = 4, _("4 · satisfied")
+    VERY_HIGH = 5, _("5 · very satisfied")
+
+
+class NextStepStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class KeyPoint(models.Model):
+    """One event in a sale, complete in its elements (一事一记, 要素完整)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="keypoints")
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=StageNumber.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    our_participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("our participants"), related_name="keypoints_attended"
+    )
+    customer_participants = models.ManyToManyField(
+        Contact, verbose_name=_("customer participants"), related_name="keypoints_attended"
+    )
+    summary = models.TextField(_("what happened"))
+    customer_feedback = models.TextField(_("customer feedback"))
+    obstacles = models.TextField(_("obstacles"))
+    our_response = models.TextField(_("our response"))
+    next_step = models.CharField(_("next step"), max_length=300)
+    next_step_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("next step owner"),
+        on_delete=models.PROTECT,
+        related_name="next_steps",
+    )
+    next_step_due = models.DateField(_("next step due"))
+    next_step_status = models.CharField(
+        _("next step status"), max_length=8, choices=NextStepStatus.choices, default=NextStepStatus.OPEN
+    )
+    next_step_done_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # 1 Lead acquisition
+    source_channel = models.CharField(_("source channel"), max_length=16, choices=Source.choices, blank=True)
+    first_conversation = models.TextField(_("first conversation"), blank=True)
+    need_keywords = models.CharField(_("need keywords"), max_length=200, blank=True)
+    lead_rating = models.CharField(_("lead rating"), max_length=1, choices=LeadRating.choices, blank=True)
+    lead_rating_basis = models.CharField(_("basis of the rating"), max_length=300, blank=True)
+    # 2 Needs discovery
+    question_list = models.TextField(_("question list"), blank=True)
+    explicit_pains = models.TextField(_("explicit pains"), blank=True)
+    implicit_needs = models.TextField(_("implicit needs"), blank=True)
+    decision_process = models.TextField(_("decision process"), blank=True)
+    # 3 Solution presentation
+    solution_highlights = models.TextField(_("solution highlights"), blank=True)
+    objections = models.TextField(_("objections"), blank=True)
+    objection_response = models.TextField(_("our answer to the objections"), blank=True)
+    promised_material = models.TextField(_("supplementary material promised"), blank=True)
+    # 4 Business negotiation
+    price_before = money_field(_("price before (CNY)"))
+    price_after = money_field(_("price after (CNY)"))
+    payment_terms = models.CharField(_("payment terms"), max_length=200, blank=True)
+    other_terms = models.TextField(_("other terms (penalties, warranty)"), blank=True)
+    floor_price = money_field(_("authorised floor price (CNY)"))
+    needs_approval = models.BooleanField(_("needs approval above the rep"), null=True, blank=True)
+    # 5 Contract signing
+    contract_number = models.CharField(_("contract number"), max_length=64, blank=True)
+    signed_amount = money_field(_("signed amount (CNY)"))
+    signing_date = models.DateField(_("signing date"), null=True, blank=True)
+    payment_schedule = models.TextField(_("payment schedule"), blank=True)
+    risks = models.TextField(_("risks flagged"), blank=True)
+    # 6 Fulfilment follow-up
+    delivery_milestones = models.TextField(_("delivery milestones and status"), blank=True)
+    payments_received = money_field(_("payments received (CNY)"))
+    delivery_risks = models.TextField(_("delivery risks"), blank=True)
+    acceptance = models.TextField(_("acceptance"), blank=True)
+    # 7 After-sales maintenance
+    issues_resolution = models.TextField(_("issues raised and their resolution"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"), choices=Satisfaction.choices, null=True, blank=True, validators=[NOT_NEGATIVE]
+    )
+    renewal_opportunity = models.TextField(_("renewal or upsell opportunities"), blank=True)
+
+    # Completeness of the stage's elements, kept by the service on every save.
+    elements_filled = models.PositiveSmallIntegerField(default=0, editable=False)
+    elements_total = models.PositiveSmallIntegerField(default=0, editable=False)
+    missing_elements = models.JSONField(default=list, blank=True, editable=False)
+    is_complete = models.BooleanField(default=False, editable=False)
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="keypoints"
+    )
+    # Set by the form that created the record, so that a double submit cannot log it twice.
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("key point")
+        verbose_name_plural = _("key points")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-occurred_at"]),
+            models.Index(fields=["-occurred_at", "-id"]),
+            models.Index(fields=["next_step_status", "next_step_due"]),
+        ]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d} · {self.get_stage_display()}"
+
+    def missing_element_labels(self):
+        labels = {element.key: element.label for element in get_stage(self.stage).elements}
+        return [labels[key] for key in self.missing_elements if key in labels]
+
+    def stage_values(self):
+        """(label, shown value) of this record's own stage elements that are filled."""
+        shown = []
+        for name in get_stage(self.stage).own_fields:
+            value = getattr(self, name)
+            if value in (None, ""):
+                continue
+            field = self._meta.get_field(name)
+            if field.choices:
+                value = getattr(self, f"get_{name}_display")()
+            elif isinstance(value, bool):
+                value = _("Yes") if value else _("No")
+            elif isinstance(field, models.DecimalField):
+                value = cny(value)
+            shown.append((capfirst(field.verbose_name), value))
+        return shown
+
+    @property
+    def next_step_overdue(self):
+        return self.next_step_status == NextStepStatus.OPEN and self.next_step_due < timezone.localdate()
+
+
+class StageChange(models.TextChoices):
+    CREATED = "created", _("Project created")
+    ADVANCE = "advance", _("Advanced")
+    BACK = "back", _("Went back")
+    SKIP = "skip", _("Skipped ahead")
+    LOST = "lost", _("Marked lost")
+    HOLD = "hold", _("Put on hold")
+    REOPEN = "reopen", _("Reopened")
+
+
+class StageHistory(models.Model):
+    """Every change of a project's stage or status: who, when, from, to, why."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stage_history")
+    kind = models.CharField(_("change"), max_length=8, choices=StageChange.choices)
+    from_stage = models.PositiveSmallIntegerField(_("from stage"), choices=StageNumber.choices, null=True)
+    to_stage = models.PositiveSmallIntegerField(_("to stage"), choices=StageNumber.choices)
+    from_status = models.CharField(_("from status"), max_length=16, choices=ProjectStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=16, choices=ProjectStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason, verbose_name=_("lost reason"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    resume_on = models.DateField(_("resume on"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage history")
+        ordering = ["project_id", "at", "id"]
+        indexes = [models.Index(fields=["project", "at"])]
+
+    def __str__(self):
+        return f"{self.project_id}: {self.get_kind_display()} → {self.get_to_stage_display()}"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "keypoints"
+
+urlpatterns = [
+    path("", views.ledger, name="ledger"),
+    path("export/", views.ledger_export, name="export"),
+    path("<int:pk>/edit/", views.keypoint_edit, name="edit"),
+    path("<int:pk>/next-step/", views.next_step_toggle, name="next_step"),
+]

@@ -1,0 +1,276 @@
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from customers import permissions
+
+from . import exports, selectors, services
+from .filters import KeyPointFilter
+from .forms import HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
+from .models import KeyPoint, NextStepStatus
+
+LEDGER_PAGE_SIZE = 50
+
+
+def project_detail(request, pk, form=None, status=200, open_form=False):
+    project = permissions.get_project_for_user(request.user, pk)
+    can_write = permissions.can_write(request.user)
+    history = list(project.stage_history.select_related("actor", "lost_reason"))
+    keypoints = selectors.with_timeline_relations(project.keypoints.order_by("-stage", "-occurred_at", "-pk"))
+    if form is None and can_write:
+        form = KeyPointForm(project=project, user=request.user, initial={"client_token": uuid.uuid4()})
+    return render(
+        request,
+        "keypoints/project_detail.html",
+        {
+            "project": project,
+            "customer": project.customer,
+            "members": project.members.select_related("user"),
+            "decision_steps": project.decision_steps.select_related("contact"),
+            "stage_path": selectors.stage_path(project, history),
+            "history": history,
+            "keypoints": keypoints,
+            "next_steps": selectors.open_next_steps(keypoints),
+            "form": form,
+            "can_write": can_write,
+            "open_form": open_form,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def keypoint_create(request, project_pk):
+    project = permissions.get_project_for_user(request.user, project_pk, write=True)
+    if request.method == "GET":
+        return redirect("projects:detail", pk=project.pk)
+    form = KeyPointForm(request.POST, project=project, user=request.user)
+    if "switch_stage" in request.POST:
+        # Without JavaScript, choosing another stage re-renders the form with that stage's elements.
+        return project_detail(request, project.pk, form=_unbound_copy(form, project, request.user), open_form=True)
+    token = request.POST.get("client_token")
+    already = _existing_for_token(token, project)
+    if already is not None:
+        return redirect(_anchor(already))
+    if not form.is_valid():
+        return project_detail(request, project.pk, form=form, status=400)
+    keypoint = form.save(commit=False)
+    keypoint.project = project
+    keypoint.client_token = form.cleaned_data.get("client_token")
+    services.keypoint_create(
+        keypoint=keypoint,
+        actor=request.user,
+        our_participants=form.cleaned_data["our_participants"],
+        customer_participants=form.cleaned_data["customer_participants"],
+    )
+    messages.success(request, _("Key point logged."))
+    return redirect(_anchor(keypoint))
+
+
+def _existing_for_token(token, project):
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    return KeyPoint.objects.filter(client_token=token, project=project).first()
+
+
+def _unbound_copy(form, project, user):
+    return KeyPointForm(
+        initial=_initial_from(form.data, form),
+        project=project,
+        user=user,
+        instance=form.instance,
+        stage=form.data.get("stage"),
+        auto_id=form.auto_id,
+    )
+
+
+def _initial_from(data, form):
+    initial = {}
+    for name, field in form.fields.items():
+        if hasattr(field.widget, "allow_multiple_selected") and field.widget.allow_multiple_selected:
+            initial[name] = data.getlist(name)
+        elif name in data:
+            initial[name] = data.get(name)
+    return initial
+
+
+def _edit_auto_id(keypoint):
+    # Distinct ids, since an edit form can open on the project page beside the new-record form.
+    return f"id_kp{keypoint.pk}_%s"
+
+
+def _anchor(keypoint):
+    return f"{reverse('projects:detail', args=[keypoint.project_id])}#kp-{keypoint.pk}"
+
+
+@require_GET
+def keypoint_stage_fields(request, project_pk):
+    """htmx: the elements and guidance of the stage just chosen in the key-point form."""
+    project = permissions.get_project_for_user(request.user, project_pk, write=True)
+    instance = None
+    if request.GET.get("keypoint"):
+        instance = permissions.get_keypoint_for_user(request.user, request.GET["keypoint"], write=True)
+    form = KeyPointForm(
+        project=project,
+        user=request.user,
+        instance=instance or KeyPoint(project=project),
+        stage=request.GET.get("stage"),
+        auto_id=_edit_auto_id(instance) if instance else "id_%s",
+    )
+    return render(request, "keypoints/keypoint_form.html#stage_fields", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def keypoint_edit(request, pk):
+    keypoint = permissions.get_keypoint_for_user(request.user, pk, write=True)
+    project = keypoint.project
+    form = KeyPointForm(
+        request.POST or None, instance=keypoint, project=project, user=request.user, auto_id=_edit_auto_id(keypoint)
+    )
+    template = "keypoints/keypoint_edit.html#form" if request.htmx else "keypoints/keypoint_edit.html"
+    if request.method == "POST":
+        if "switch_stage" in request.POST:
+            form = _unbound_copy(form, project, request.user)
+        elif form.is_valid():
+            services.keypoint_update(
+                keypoint=form.save(commit=False),
+                actor=request.user,
+                our_participants=form.cleaned_data["our_participants"],
+                customer_participants=form.cleaned_data["customer_participants"],
+            )
+            messages.success(request, _("Key point saved."))
+            if request.htmx:
+                return HttpResponseClientRedirect(_anchor(keypoint))
+            return redirect(_anchor(keypoint))
+    context = {"form": form, "keypoint": keypoint, "project": project, "customer": project.customer}
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@require_POST
+def next_step_toggle(request, pk):
+    keypoint = permissions.get_keypoint_for_user(request.user, pk, write=True)
+    done = request.POST.get("done") == "1"
+    services.next_step_set_done(keypoint=keypoint, actor=request.user, done=done)
+    if request.htmx:
+        return render(request, "keypoints/project_detail.html#next_step", {"step": keypoint, "can_write": True})
+    return redirect("projects:detail", pk=keypoint.project_id)
+
+
+# Stage and status -------------------------------------------------------------------------------
+
+
+@require_POST
+def project_advance(request, pk):
+    project = permissions.get_project_for_user(request.user, pk, write=True)
+    try:
+        services.project_advance_stage(project=project, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Moved to %(stage)s.") % {"stage": project.get_stage_display()})
+    return redirect("projects:detail", pk=project.pk)
+
+
+def _status_change(request, pk, form_class, apply, title):
+    project = permissions.get_project_for_user(request.user, pk, write=True)
+    kwargs = {"project": project} if form_class is StageChangeForm else {}
+    form = form_class(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply(project, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Project updated: %(status)s, %(stage)s.")
+                % {
+                    "status": project.get_status_display(),
+                    "stage": project.get_stage_display(),
+                },
+            )
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "keypoints/status_form.html",
+        {"form": form, "project": project, "customer": project.customer, "title": title},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def project_stage_change(request, pk):
+    def apply(project, data):
+        services.project_change_stage(
+            project=project, actor=request.user, to_stage=data["to_stage"], reason=data["reason"]
+        )
+
+    return _status_change(request, pk, StageChangeForm, apply, _("Go back or skip a stage"))
+
+
+@require_http_methods(["GET", "POST"])
+def project_lost(request, pk):
+    def apply(project, data):
+        services.project_mark_lost(
+            project=project, actor=request.user, lost_reason=data["lost_reason"], note=data["note"]
+        )
+
+    return _status_change(request, pk, LostForm, apply, _("Mark the project lost"))
+
+
+@require_http_methods(["GET", "POST"])
+def project_hold(request, pk):
+    def apply(project, data):
+        services.project_put_on_hold(
+            project=project, actor=request.user, reason=data["reason"], resume_on=data["resume_on"]
+        )
+
+    return _status_change(request, pk, HoldForm, apply, _("Put the project on hold"))
+
+
+@require_http_methods(["GET", "POST"])
+def project_reopen(request, pk):
+    def apply(project, data):
+        services.project_reopen(project=project, actor=request.user, reason=data["reason"])
+
+    return _status_change(request, pk, ReopenForm, apply, _("Reopen the project"))
+
+
+# The ledger -------------------------------------------------------------------------------------
+
+
+def _ledger_filter(request):
+    keypoints = selectors.with_timeline_relations(permissions.visible_keypoints(request.user))
+    return KeyPointFilter(request.GET or None, queryset=keypoints, user=request.user)
+
+
+def ledger(request):
+    ledger_filter = _ledger_filter(request)
+    page = Paginator(ledger_filter.qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "keypoints/ledger.html",
+        {"filter": ledger_filter, "page": page, "open_status": NextStepStatus.OPEN},
+    )
+
+
+def ledger_export(request):
+    ledger_filter = _ledger_filter(request)
+    export_format = request.GET.get("format", "xlsx")
+    if export_format not in exports.FORMATS or not ledger_filter.is_valid():
+        return render(
+            request,
+            "keypoints/ledger.html",
+            {"filter": ledger_filter, "page": None, "export_error": True},
+            status=400,
+        )
+    return exports.export_response(ledger_filter.qs, export_format)

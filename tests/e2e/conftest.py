@@ -1,0 +1,82 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server."""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from customers.management.commands.seed_demo import DEMO_PASSWORD
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls under a
+# running loop unless told that this is deliberate.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# What a browser in mainland China sends; the app's default language (zh-hans) is chosen from it.
+DEFAULT_LOCALE = "zh-CN"
+PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(scope="session")
+def chromium_executable():
+    """Debian's Chromium; we never download a browser. Missing it skips locally and fails under CI."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"{CHROMIUM} is missing and CI is set: browser tests must run under CI. "
+                "Install Debian's chromium: apt-get install chromium",
+                pytrace=False,
+            )
+        pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium: apt-get install chromium")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, chromium_executable):
+    # Requesting chromium_executable here puts the check ahead of Playwright's launch.
+    return {**browser_type_launch_args, "executable_path": chromium_executable, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A test changes these with @pytest.mark.browser_context_args(locale="en", ...).
+    return {**browser_context_args, "locale": DEFAULT_LOCALE}
+
+
+@pytest.fixture
+def demo_data(transactional_db, live_server):
+    """The demo users and customers, committed, so that the live server sees them."""
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def context(new_context, live_server, demo_data):
+    """A fresh browser context per test, pointed at the live server, with the demo data loaded."""
+    return new_context(base_url=live_server.url)
+
+
+@pytest.fixture
+def login():
+    """Log in through the real login form; returns the page, now on the customer list."""
+
+    def log_in(page, username, password=DEMO_PASSWORD):
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        # The footer's language buttons are submit buttons too: take the login form's own.
+        page.click("main form button[type=submit]")
+        page.wait_for_url("**/customers/")
+        return page
+
+    return log_in

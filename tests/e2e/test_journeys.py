@@ -1,0 +1,230 @@
+"""Journeys a person takes through SalesRecord in a real browser, on the demo data."""
+
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext
+from playwright.sync_api import expect
+
+from accounts.models import User
+from customers.forms import duplicate_customer_message
+from customers.models import Customer
+from customers.validators import credit_code_check_char, validate_credit_code
+
+from .conftest import PHONE
+
+pytestmark = pytest.mark.e2e
+
+# The demo customers (customers/management/commands/seed_demo.py).
+HUADONG = "华东精密制造股份有限公司"  # rep1's
+SUZHOU = "苏州恒通物流有限公司"  # rep1's
+NINGBO = "宁波海纳电子科技有限公司"  # rep1's; rep2 is on its project team
+HANGZHOU = "杭州云栖金融服务有限公司"  # rep2's
+HEFEI = "合肥新材能源集团有限公司"  # rep2's
+CHENGDU = "成都锦程医疗器械有限公司"  # rep2's
+ALL_CUSTOMERS = {HUADONG, SUZHOU, NINGBO, HANGZHOU, HEFEI, CHENGDU}
+
+# Places 1-17 of a code no demo customer has; the 18th is the check character.
+NEW_CODE_BODY = "91310104MA1FR2XK0"
+NEW_CUSTOMER = "上海新锐测控技术有限公司"
+ACME = "Acme Precision (Shanghai) Co., Ltd."
+SAME_CODE = object()  # stands for the existing customer's credit code, typed in lower case
+
+CUSTOMER_TABLE = "[data-testid=customer-table]"
+
+
+def customer_names(page):
+    return set(page.locator(f"{CUSTOMER_TABLE} tbody tr td:first-child a").all_inner_texts())
+
+
+def validation_message(code, language):
+    """What validate_credit_code says about this code, in the given language."""
+    with translation.override(language):
+        try:
+            validate_credit_code(code)
+        except ValidationError as error:
+            return error.messages[0]
+    raise AssertionError(f"{code} is valid")
+
+
+def translated(message, language):
+    with translation.override(language):
+        return gettext(message)
+
+
+def field_error(page, field_id):
+    """The Bootstrap invalid feedback under a form field, as crispy-forms renders it."""
+    return page.locator(f"#div_{field_id} .invalid-feedback")
+
+
+def wrong_check_char(body):
+    right = credit_code_check_char(body)
+    return body + ("0" if right != "0" else "1")
+
+
+@pytest.mark.parametrize(
+    ("username", "display_name", "sees", "does_not_see"),
+    [
+        ("rep1", "李明", {HUADONG, SUZHOU, NINGBO}, {HANGZHOU, HEFEI, CHENGDU}),
+        ("rep2", "陈静", {HANGZHOU, HEFEI, CHENGDU, NINGBO}, {HUADONG, SUZHOU}),
+        ("lead", "赵强", ALL_CUSTOMERS, set()),
+        ("admin", "系统管理员", ALL_CUSTOMERS, set()),
+        ("manager", "孙总监", ALL_CUSTOMERS, set()),
+    ],
+)
+def test_each_role_sees_its_customers_after_logging_in(page, login, username, display_name, sees, does_not_see):
+    login(page, username)
+
+    expect(page.get_by_test_id("current-user")).to_contain_text(display_name)
+    expect(page.locator(CUSTOMER_TABLE)).to_be_visible()
+    assert customer_names(page) == sees
+    assert not customer_names(page) & does_not_see
+
+
+def test_manager_finds_no_edit_controls(page, login):
+    login(page, "manager")
+    main = page.locator("main")
+    expect(main.locator("a[href='/customers/new/']")).to_have_count(0)
+    expect(page.get_by_role("link", name=translated("New customer", "zh-hans"))).to_have_count(0)
+
+    page.click(f"{CUSTOMER_TABLE} a:text-is('{HUADONG}')")
+    expect(page.locator("main h1")).to_have_text(HUADONG)
+    for control in ("Edit customer", "New project", "Add contact", "Edit"):
+        expect(main.get_by_role("link", name=translated(control, "zh-hans"), exact=True)).to_have_count(0)
+    expect(main.locator("a[href*='/edit/'], a[href*='/new/']")).to_have_count(0)
+    expect(main.locator("form[method=post]")).to_have_count(0)  # no reassign, no remove
+
+    page.click("main a[href^='/projects/']")
+    expect(page.get_by_test_id("project-stage")).to_be_visible()
+    expect(main.locator("a[href*='/edit/'], a[href*='/new/']")).to_have_count(0)
+    expect(main.locator("form[method=post]")).to_have_count(0)
+
+    # Typing the address is refused too.
+    response = page.goto("/customers/new/")
+    assert response.status == 403
+
+
+@pytest.mark.browser_context_args(locale="en")
+def test_rep_corrects_a_wrong_credit_code_and_lands_on_the_new_customer(page, login):
+    bad_code, good_code = wrong_check_char(NEW_CODE_BODY), NEW_CODE_BODY + credit_code_check_char(NEW_CODE_BODY)
+    login(page, "rep1")
+    page.click("main a[href='/customers/new/']")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.fill("#id_legal_name", NEW_CUSTOMER)
+    page.fill("#id_credit_code", bad_code)
+    page.select_option("#id_industry", "manufacturing")
+    page.fill("#id_employee_count", "120")
+    page.click("main form button[type=submit]")
+
+    expect(page.locator("#id_credit_code")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(field_error(page, "id_credit_code")).to_have_text(validation_message(bad_code, "en"))
+    assert not Customer.objects.filter(legal_name=NEW_CUSTOMER).exists()
+    # What was typed is still there, to be corrected rather than retyped.
+    expect(page.locator("#id_legal_name")).to_have_value(NEW_CUSTOMER)
+
+    page.fill("#id_credit_code", good_code.lower())  # as typed on a phone; the app normalises it
+    page.click("main form button[type=submit]")
+
+    page.wait_for_url(re.compile(r"/customers/\d+/$"))
+    expect(page.locator("main h1")).to_have_text(NEW_CUSTOMER)
+    customer = Customer.objects.get(legal_name=NEW_CUSTOMER)
+    assert page.url.endswith(f"/customers/{customer.pk}/")
+    assert customer.credit_code == good_code
+    assert customer.owner.username == "rep1"
+    expect(page.locator("main [role=alert]")).to_contain_text(NEW_CUSTOMER)
+
+
+def test_wrong_credit_code_is_flagged_in_the_default_language(page, login):
+    bad_code = wrong_check_char(NEW_CODE_BODY)
+    login(page, "rep2")
+    page.goto("/customers/new/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    page.fill("#id_legal_name", NEW_CUSTOMER)
+    page.fill("#id_credit_code", bad_code)
+    page.select_option("#id_industry", "it")
+    page.click("main form button[type=submit]")
+
+    expect(page.locator("#id_credit_code")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(field_error(page, "id_credit_code")).to_have_text(validation_message(bad_code, "zh-hans"))
+    assert not Customer.objects.filter(legal_name=NEW_CUSTOMER).exists()
+
+
+@pytest.mark.parametrize(
+    ("typed_name", "typed_code", "field_id", "existing_name"),
+    [
+        pytest.param(f"  {HUADONG}  ", "", "id_legal_name", HUADONG, id="same-name-with-spaces"),
+        pytest.param(f"  {ACME.upper()} ", "", "id_legal_name", ACME, id="same-name-other-case"),
+        pytest.param("华东精密制造有限公司", SAME_CODE, "id_credit_code", HUADONG, id="same-credit-code-lower-case"),
+    ],
+)
+def test_rep_is_told_a_customer_exists_and_who_owns_it(page, login, typed_name, typed_code, field_id, existing_name):
+    # The demo names are Chinese, which has no case: a Latin name owned by rep1 shows case folding.
+    Customer.objects.create(legal_name=ACME, industry="manufacturing", owner=User.objects.get(username="rep1"))
+    existing = Customer.objects.get(legal_name=existing_name)
+    if typed_code == SAME_CODE:
+        typed_code = existing.credit_code.lower()
+    customers_before = Customer.objects.count()
+
+    login(page, "rep2")
+    page.goto("/customers/new/")
+    page.fill("#id_legal_name", typed_name)
+    page.fill("#id_credit_code", typed_code)
+    page.select_option("#id_industry", "manufacturing")
+    page.click("main form button[type=submit]")
+
+    with translation.override("zh-hans"):
+        message = str(duplicate_customer_message(existing))
+    feedback = field_error(page, field_id)
+    expect(feedback).to_have_text(message)
+    expect(feedback).to_contain_text(existing_name)
+    expect(feedback).to_contain_text("李明")
+    assert Customer.objects.count() == customers_before
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_pages_fit_a_phone_and_the_menu_opens(page, login):
+    login(page, "lead")
+    customer = Customer.objects.get(legal_name=HUADONG)
+    project = customer.projects.get()
+    customers_link = page.locator("#main-nav").get_by_role("link", name=translated("Customers", "zh-hans"), exact=True)
+
+    for path in ("/customers/", f"/customers/{customer.pk}/", f"/projects/{project.pk}/", "/customers/new/"):
+        response = page.goto(path)
+        assert response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} scrolls sideways: {width}px wide"
+        expect(page.locator(".navbar-toggler")).to_be_visible()
+        expect(customers_link).to_be_hidden()
+
+    page.click(".navbar-toggler")
+    expect(customers_link).to_be_visible()
+    customers_link.click()
+    page.wait_for_url("**/customers/")
+    expect(page.locator(CUSTOMER_TABLE)).to_be_visible()
+
+
+def test_language_switch_carries_through_login_and_back(page, login):
+    page.goto("/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("footer button[value=zh-hans]")).to_have_class(re.compile(r"\bbtn-secondary\b"))
+
+    page.click("footer button[name=language][value=en]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.url.endswith("/accounts/login/")
+
+    login(page, "rep1")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("main h1")).to_have_text(translated("Customers", "en"))
+    expect(page.locator("footer button[value=en]")).to_have_class(re.compile(r"\bbtn-secondary\b"))
+
+    page.click(f"{CUSTOMER_TABLE} a:text-is('{HUADONG}')")
+    customer_url = page.url
+    page.click("footer button[name=language][value=zh-hans]")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    assert page.url == customer_url  # back on the same page, now in Chinese
+    page.goto("/customers/")
+    expect(page.locator("main h1")).to_have_text(translated("Customers", "zh-hans"))

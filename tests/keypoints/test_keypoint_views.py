@@ -1,0 +1,192 @@
+"""Logging and editing key points on the project page, htmx and plain; next steps; who may do it."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from keypoints.models import KeyPoint, NextStepStatus
+from tests.factories import ContactFactory, KeyPointFactory, ProjectMemberFactory
+
+from .test_stage_forms import FULL_ELEMENTS, common_data
+
+pytestmark = pytest.mark.django_db
+
+
+def create_url(project):
+    return reverse("projects:keypoint_create", args=[project.pk])
+
+
+def test_rep_logs_a_key_point_with_its_participants(client_for, rep, project):
+    contact = project.customer.contacts.get()
+    response = client_for(rep).post(create_url(project), common_data(project, rep, contact, **FULL_ELEMENTS[1]))
+    keypoint = KeyPoint.objects.get()
+    assert response["Location"] == f"{reverse('projects:detail', args=[project.pk])}#kp-{keypoint.pk}"
+    assert keypoint.author == rep and keypoint.lead_rating == "A"
+    assert list(keypoint.our_participants.all()) == [rep]
+    assert list(keypoint.customer_participants.all()) == [contact]
+
+
+def test_the_stage_defaults_to_the_projects_current_stage(client_for, rep, project):
+    project.stage = 3
+    project.save()
+    form = client_for(rep).get(reverse("projects:detail", args=[project.pk])).context["form"]
+    assert form["stage"].value() == 3
+    assert form.stage_def.number == 3
+
+
+def test_double_submit_logs_one_record(client_for, rep, project):
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, client_token=str(uuid.uuid4()))
+    client = client_for(rep)
+    first, second = client.post(create_url(project), data), client.post(create_url(project), data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert KeyPoint.objects.count() == 1
+
+
+def test_switching_stage_without_javascript_shows_that_stages_elements_and_saves_nothing(client_for, rep, project):
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, stage=4, switch_stage="1", summary="还没写完")
+    response = client_for(rep).post(create_url(project), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.stage_def.number == 4 and "price_before" in form.fields
+    assert form["summary"].value() == "还没写完"
+    assert not KeyPoint.objects.exists()
+
+
+def test_htmx_stage_switch_returns_only_that_stages_elements(client_for, rep, project):
+    response = client_for(rep).get(
+        reverse("projects:stage_fields", args=[project.pk]), {"stage": "5"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="contract_number"' in html and 'name="lead_rating"' not in html
+    assert "<html" not in html and 'data-testid="stage-guidance"' in html
+
+
+def test_project_page_stage_select_is_wired_to_htmx(client_for, rep, project):
+    html = client_for(rep).get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert f'hx-get="{reverse("projects:stage_fields", args=[project.pk])}"' in html
+    assert 'name="switch_stage"' in html  # the same form works without JavaScript
+
+
+def test_edit_in_place_with_htmx(client_for, rep, project):
+    keypoint = KeyPointFactory(project=project, author=rep)
+    client = client_for(rep)
+    partial = client.get(reverse("keypoints:edit", args=[keypoint.pk]), HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and "<html" not in partial.content.decode()
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, summary="改过的记录", **FULL_ELEMENTS[1])
+    response = client.post(reverse("keypoints:edit", args=[keypoint.pk]), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Redirect"].endswith(f"#kp-{keypoint.pk}")
+    keypoint.refresh_from_db()
+    assert keypoint.summary == "改过的记录" and keypoint.is_complete
+
+
+def test_edit_without_javascript_is_a_page_of_its_own(client_for, rep, project):
+    keypoint = KeyPointFactory(project=project, author=rep)
+    client = client_for(rep)
+    assert "<html" in client.get(reverse("keypoints:edit", args=[keypoint.pk])).content.decode()
+    contact = project.customer.contacts.get()
+    response = client.post(reverse("keypoints:edit", args=[keypoint.pk]), common_data(project, rep, contact))
+    assert response.status_code == 302
+
+
+def test_bad_edit_is_400_and_keeps_the_saved_record(client_for, rep, project):
+    keypoint = KeyPointFactory(project=project, author=rep, summary="原记录")
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, summary="")
+    response = client_for(rep).post(reverse("keypoints:edit", args=[keypoint.pk]), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    keypoint.refresh_from_db()
+    assert keypoint.summary == "原记录"
+
+
+def test_next_step_done_toggle(client_for, rep, project):
+    keypoint = KeyPointFactory(project=project, author=rep)
+    client = client_for(rep)
+    response = client.post(reverse("keypoints:next_step", args=[keypoint.pk]), {"done": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    keypoint.refresh_from_db()
+    assert keypoint.next_step_status == NextStepStatus.DONE and keypoint.next_step_done_at
+    client.post(reverse("keypoints:next_step", args=[keypoint.pk]), {"done": "0"})
+    keypoint.refresh_from_db()
+    assert keypoint.next_step_status == NextStepStatus.OPEN and keypoint.next_step_done_at is None
+
+
+def test_open_next_steps_are_listed_on_the_project_page(client_for, rep, project):
+    KeyPointFactory(project=project, author=rep, next_step="发送报价单")
+    KeyPointFactory(project=project, author=rep, next_step="已完成的事", next_step_status=NextStepStatus.DONE)
+    response = client_for(rep).get(reverse("projects:detail", args=[project.pk]))
+    assert [kp.next_step for kp in response.context["next_steps"]] == ["发送报价单"]
+
+
+def test_team_member_logs_on_a_colleagues_project(client_for, other_rep, project):
+    ProjectMemberFactory(project=project, user=other_rep)
+    contact = project.customer.contacts.get()
+    response = client_for(other_rep).post(create_url(project), common_data(project, other_rep, contact))
+    assert response.status_code == 302
+    assert KeyPoint.objects.get().author == other_rep
+
+
+WRITE_REQUESTS = [
+    ("create", lambda kp: create_url(kp.project)),
+    ("edit", lambda kp: reverse("keypoints:edit", args=[kp.pk])),
+    ("next_step", lambda kp: reverse("keypoints:next_step", args=[kp.pk])),
+]
+
+
+@pytest.mark.parametrize(("name", "url"), WRITE_REQUESTS)
+def test_rep_cannot_write_on_another_reps_project(client_for, rep, other_project, name, url):
+    keypoint = KeyPointFactory(project=other_project, summary="原记录")
+    data = common_data(other_project, rep, other_project.customer.contacts.get(), summary="被改", done="1")
+    assert client_for(rep).post(url(keypoint), data).status_code == 404
+    keypoint.refresh_from_db()
+    assert keypoint.summary == "原记录" and keypoint.next_step_status == "open"
+    assert KeyPoint.objects.count() == 1
+
+
+@pytest.mark.parametrize(("name", "url"), WRITE_REQUESTS)
+def test_manager_writes_are_refused(client_for, manager, project, name, url):
+    keypoint = KeyPointFactory(project=project, summary="原记录")
+    data = common_data(project, manager, project.customer.contacts.get(), summary="被改", done="1")
+    assert client_for(manager).post(url(keypoint), data).status_code == 403
+    keypoint.refresh_from_db()
+    assert keypoint.summary == "原记录" and keypoint.next_step_status == "open"
+    assert KeyPoint.objects.count() == 1
+
+
+def test_manager_reads_the_project_page_without_any_edit_control(client_for, manager, project):
+    KeyPointFactory(project=project)
+    response = client_for(manager).get(reverse("projects:detail", args=[project.pk]))
+    html = response.content.decode()
+    main = html.split("<main")[1].split("</main>")[0]
+    assert response.status_code == 200 and response.context["form"] is None
+    assert "<form" not in main and "/edit/" not in main and "/stage/" not in main
+
+
+@pytest.mark.parametrize("role", ["admin", "lead", "manager"])
+def test_everyone_but_reps_reads_any_project_page(client_for, users, other_project, role):
+    KeyPointFactory(project=other_project)
+    assert client_for(users[role]).get(reverse("projects:detail", args=[other_project.pk])).status_code == 200
+
+
+def test_rep_reading_another_reps_key_point_gets_404(client_for, rep, other_project):
+    keypoint = KeyPointFactory(project=other_project)
+    assert client_for(rep).get(reverse("keypoints:edit", args=[keypoint.pk])).status_code == 404
+    assert client_for(rep).get(reverse("projects:stage_fields", args=[other_project.pk])).status_code == 404
+
+
+def test_project_page_queries_stay_constant_as_key_points_grow(client_for, rep, project, django_assert_max_num_queries):
+    client = client_for(rep)
+    ContactFactory.create_batch(2, customer=project.customer)
+    KeyPointFactory(project=project, stage=1)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("projects:detail", args=[project.pk]))
+    for stage in (1, 2, 3, 4, 4, 6, 7) * 3:
+        KeyPointFactory(project=project, stage=stage)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("projects:detail", args=[project.pk]))
+    assert len(response.context["keypoints"]) == 22

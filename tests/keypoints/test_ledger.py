@@ -1,0 +1,225 @@
+"""The ledger at /keypoints/: scope, every filter, sorting, paging; the CSV and XLSX exports."""
+
+import csv
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from keypoints.models import NextStepStatus
+from tests.factories import KeyPointFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(project, other_project, rep, other_rep):
+    now = timezone.now()
+    return {
+        "own_lead_a": KeyPointFactory(
+            project=project, stage=1, lead_rating="A", occurred_at=now - timedelta(days=1), summary="甲方A级线索"
+        ),
+        "own_needs": KeyPointFactory(
+            project=project, stage=2, method="on_site", occurred_at=now - timedelta(days=10), summary="甲方需求调研"
+        ),
+        "own_overdue": KeyPointFactory(
+            project=project,
+            stage=3,
+            occurred_at=now - timedelta(days=20),
+            next_step_due=timezone.localdate() - timedelta(days=2),
+            summary="甲方方案逾期",
+        ),
+        "other": KeyPointFactory(project=other_project, stage=1, lead_rating="B", summary="乙方的记录"),
+    }
+
+
+def summaries(response):
+    return {kp.summary for kp in response.context["page"].object_list}
+
+
+def get(client, **params):
+    return client.get(reverse("keypoints:ledger"), params)
+
+
+def test_rep_sees_only_key_points_of_their_customers(client_for, rep, ledger):
+    assert summaries(get(client_for(rep))) == {"甲方A级线索", "甲方需求调研", "甲方方案逾期"}
+
+
+@pytest.mark.parametrize("role", ["admin", "lead", "manager"])
+def test_others_see_every_key_point(client_for, users, ledger, role):
+    assert len(summaries(get(client_for(users[role])))) == 4
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"stage": "2"}, {"甲方需求调研"}),
+        ({"method": "on_site"}, {"甲方需求调研"}),
+        ({"lead_rating": "A"}, {"甲方A级线索"}),
+        ({"overdue": "on"}, {"甲方方案逾期"}),
+        ({"occurred_from": "DAYS_AGO_15", "occurred_to": "DAYS_AGO_5"}, {"甲方需求调研"}),
+    ],
+)
+def test_each_filter(client_for, lead, ledger, params, expected):
+    today = timezone.localdate()
+    params = {
+        key: (today - timedelta(days=int(value.rsplit("_", 1)[1]))).isoformat()
+        if value.startswith("DAYS_AGO")
+        else value
+        for key, value in params.items()
+    }
+    assert summaries(get(client_for(lead), **params)) == expected
+
+
+def test_filter_by_customer_and_owner(client_for, lead, ledger, project, other_project, other_rep):
+    client = client_for(lead)
+    assert summaries(get(client, customer=other_project.customer_id)) == {"乙方的记录"}
+    assert summaries(get(client, owner=other_rep.pk)) == {"乙方的记录"}
+
+
+def test_incomplete_only_and_mine(client_for, rep, project, ledger):
+    KeyPointFactory(
+        project=project,
+        stage=1,
+        author=rep,
+        summary="完整的线索",
+        source_channel="inbound",
+        first_conversation="x",
+        need_keywords="y",
+        lead_rating="A",
+        lead_rating_basis="z",
+    )
+    client = client_for(rep)
+    assert "完整的线索" not in summaries(get(client, incomplete="on", mine="on"))
+    assert "甲方A级线索" in summaries(get(client, incomplete="on", mine="on"))
+
+
+def test_done_next_steps_are_never_overdue(client_for, lead, ledger):
+    ledger["own_overdue"].next_step_status = NextStepStatus.DONE
+    ledger["own_overdue"].save()
+    assert summaries(get(client_for(lead), overdue="on")) == set()
+
+
+def test_rep_customer_dropdown_holds_only_their_customers(client_for, rep, ledger, project):
+    form = get(client_for(rep)).context["filter"].form
+    assert list(form.fields["customer"].queryset) == [project.customer]
+
+
+def test_rep_filtering_by_a_hidden_customer_shows_nothing_of_it(client_for, rep, ledger, other_project):
+    response = get(client_for(rep), customer=other_project.customer_id)
+    assert "乙方的记录" not in response.content.decode()
+
+
+def test_sorting(client_for, lead, ledger):
+    client = client_for(lead)
+    newest_first = [kp.summary for kp in get(client).context["page"].object_list]
+    oldest_first = [kp.summary for kp in get(client, sort="occurred").context["page"].object_list]
+    assert newest_first[-1] == "甲方方案逾期" and oldest_first[0] == "甲方方案逾期"
+    by_stage = [kp.stage for kp in get(client, sort="-stage").context["page"].object_list]
+    assert by_stage == sorted(by_stage, reverse=True)
+
+
+def test_unknown_sort_is_ignored_not_an_error(client_for, lead, ledger):
+    response = get(client_for(lead), sort="password")
+    assert response.status_code == 200
+
+
+def test_ledger_is_paginated(client_for, lead, project):
+    for _ in range(55):
+        KeyPointFactory(project=project)
+    client = client_for(lead)
+    assert len(get(client).context["page"].object_list) == 50
+    assert len(get(client, page=2).context["page"].object_list) == 5
+
+
+def test_ledger_queries_stay_constant_as_rows_grow(client_for, rep, project, django_assert_max_num_queries):
+    client = client_for(rep)
+    KeyPointFactory(project=project)
+    with django_assert_max_num_queries(12) as few:
+        get(client, incomplete="on")
+    for stage in (1, 2, 3, 4, 5, 6, 7) * 4:
+        KeyPointFactory(project=ProjectFactory(customer=project.customer), stage=stage)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = get(client, incomplete="on")
+    assert len(response.context["page"].object_list) == 29
+
+
+# Exports -----------------------------------------------------------------------------------------
+
+
+def read_csv(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def read_xlsx(response):
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+
+
+def export(client, export_format, **params):
+    return client.get(reverse("keypoints:export"), {"format": export_format, **params})
+
+
+@pytest.mark.parametrize(("export_format", "reader"), [("csv", read_csv), ("xlsx", read_xlsx)])
+def test_export_holds_exactly_the_rows_the_rep_may_see(client_for, rep, ledger, export_format, reader):
+    response = export(client_for(rep), export_format)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    rows = reader(response)
+    summary_col = rows[0].index("发生了什么")
+    assert {row[summary_col] for row in rows[1:]} == {"甲方A级线索", "甲方需求调研", "甲方方案逾期"}
+
+
+@pytest.mark.parametrize(("export_format", "reader"), [("csv", read_csv), ("xlsx", read_xlsx)])
+def test_export_applies_the_ledger_filters(client_for, lead, ledger, export_format, reader):
+    rows = reader(export(client_for(lead), export_format, stage="1"))
+    assert len(rows) == 3  # header + 甲方A级线索 + 乙方的记录
+
+
+def test_export_headers_follow_the_users_language(client_for, lead, ledger):
+    rows = read_csv(client_for(lead).get(reverse("keypoints:export"), {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert rows[0][:3] == ["When", "Customer", "Project"]
+    rows = read_xlsx(client_for(lead).get(reverse("keypoints:export"), {"format": "xlsx"}))
+    assert rows[0][:3] == ["时间", "客户", "项目"]
+
+
+def test_export_values_are_readable(client_for, rep, project, ledger):
+    rows = read_csv(export(client_for(rep), "csv", lead_rating="A"))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["阶段"] == "线索获取" and record["客户"] == project.customer.legal_name
+    assert record["线索评级"].startswith("A")
+
+
+def test_export_neutralises_spreadsheet_formulas(client_for, rep, project):
+    KeyPointFactory(project=project, summary='=HYPERLINK("http://evil")')
+    rows = read_xlsx(export(client_for(rep), "xlsx"))
+    summary_col = rows[0].index("发生了什么")
+    assert rows[1][summary_col].startswith("'=")
+
+
+def test_export_with_unknown_format_is_400(client_for, rep, ledger):
+    assert export(client_for(rep), "pdf").status_code == 400
+
+
+def test_export_with_bad_filter_is_400(client_for, rep, ledger):
+    assert export(client_for(rep), "csv", occurred_from="not-a-date").status_code == 400
+
+
+def test_manager_may_export(client_for, manager, ledger):
+    rows = read_csv(export(client_for(manager), "csv"))
+    assert len(rows) == 5
+
+
+def test_export_streams_in_chunks(client_for, lead, project, monkeypatch, django_assert_max_num_queries):
+    from keypoints import exports
+
+    for _ in range(7):
+        KeyPointFactory(project=project)
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    response = export(client_for(lead), "csv")
+    assert response.streaming
+    assert len(read_csv(response)) == 8
