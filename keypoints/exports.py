@@ -13,37 +13,21 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .models import KeyPoint
-from .stages import STAGES, all_stage_fields
+from .stages import COMMON_FIELDS, STAGES, all_stage_fields
 
 FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 2000
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-COMMON_COLUMNS = (
-    "occurred_at",
-    "customer",
-    "project",
-    "stage",
-    "method",
-    "our_participants",
-    "customer_participants",
-    "summary",
-    "customer_feedback",
-    "obstacles",
-    "our_response",
-    "next_step",
-    "next_step_owner",
-    "next_step_due",
-    "next_step_status",
-    "completeness",
-    "missing_elements",
-)
+# The record's own columns, with its customer and project after the date, then its completeness.
+LEADING_COLUMNS = (COMMON_FIELDS[0], "customer", "project", *COMMON_FIELDS[1:], "next_step_status")
+COMPLETENESS_COLUMNS = ("completeness", "missing_elements")
 TRAILING_COLUMNS = ("author", "created_at")
 
 
 def columns():
-    return (*COMMON_COLUMNS, *all_stage_fields(), *TRAILING_COLUMNS)
+    return (*LEADING_COLUMNS, *COMPLETENESS_COLUMNS, *all_stage_fields(), *TRAILING_COLUMNS)
 
 
 def header():

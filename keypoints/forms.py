@@ -11,22 +11,8 @@ from customers.forms import DateInput
 from customers.models import Contact, LostReason
 
 from .models import KeyPoint
-from .stages import StageNumber, all_stage_fields, get_stage
+from .stages import COMMON_FIELDS, StageNumber, all_stage_fields, get_stage
 
-COMMON_FIELDS = (
-    "occurred_at",
-    "stage",
-    "method",
-    "our_participants",
-    "customer_participants",
-    "summary",
-    "customer_feedback",
-    "obstacles",
-    "our_response",
-    "next_step",
-    "next_step_owner",
-    "next_step_due",
-)
 # A record may be logged a little ahead of the server clock (a phone's clock runs fast).
 CLOCK_SLACK = timedelta(minutes=10)
 

@@ -24,8 +24,22 @@ class Element:
     fields: tuple[str, ...]
 
 
-# KeyPoint fields every record holds; a stage element made of these is always filled.
-COMMON_FIELDS = frozenset({"method", "customer_participants", "customer_feedback", "obstacles"})
+# The common elements every record holds, in the order forms and exports show them. All are
+# required, so a stage element made of these (method, feedback, obstacles...) is always filled.
+COMMON_FIELDS = (
+    "occurred_at",
+    "stage",
+    "method",
+    "our_participants",
+    "customer_participants",
+    "summary",
+    "customer_feedback",
+    "obstacles",
+    "our_response",
+    "next_step",
+    "next_step_owner",
+    "next_step_due",
+)
 
 
 @dataclass(frozen=True)

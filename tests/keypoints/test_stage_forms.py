@@ -232,8 +232,12 @@ def test_stage_must_be_one_of_the_seven(rep, project):
 )
 def test_each_typed_stage_element_is_validated(rep, project, stage, field, value):
     contact = project.customer.contacts.get()
-    form = make_form(project, rep, common_data(project, rep, contact, stage=stage, **{field: value}))
-    assert form.has_error(field)
+    with translation.override("zh-hans"):
+        form = make_form(project, rep, common_data(project, rep, contact, stage=stage, **{field: value}))
+        assert form.has_error(field)
+        message = " ".join(form.errors[field])
+    # The message is there, and in the user's language.
+    assert any("\u4e00" <= char <= "\u9fff" for char in message), message
 
 
 def test_price_below_the_floor_needs_approval(rep, project):
