@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from keypoints.stages import StageNumber
+from salesrecord.forms import IdModelChoiceFilter
 
 from . import permissions
 from .models import Contact, Customer, Industry, Project, Tier
@@ -14,7 +15,7 @@ class CustomerFilter(django_filters.FilterSet):
     )
     industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=None)
+    owner = IdModelChoiceFilter(label=_("Owner"), queryset=None)
     stage = django_filters.ChoiceFilter(label=_("Project stage"), choices=StageNumber.choices, method="filter_stage")
 
     class Meta:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesrecord.forms import IdChoiceField, formfield_callback
+
 from . import permissions
 from .models import Contact, Customer, DecisionStep, Project, ProjectMember
 from .services import find_duplicate_customer
@@ -32,6 +34,7 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
+        formfield_callback = formfield_callback
         fields = [
             "legal_name",
             "credit_code",
@@ -75,6 +78,7 @@ class CustomerForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
+        formfield_callback = formfield_callback
         fields = ["name", "title", "phone", "email", "decision_role", "stance"]
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})}
 
@@ -85,6 +89,7 @@ class ContactForm(forms.ModelForm):
 class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
+        formfield_callback = formfield_callback
         fields = [
             "name",
             "source",
@@ -120,6 +125,7 @@ class ProjectForm(forms.ModelForm):
 class ProjectMemberForm(forms.ModelForm):
     class Meta:
         model = ProjectMember
+        formfield_callback = formfield_callback
         fields = ["user", "role", "responsibility"]
 
     def __init__(self, *args, project, **kwargs):
@@ -140,6 +146,7 @@ class ProjectMemberForm(forms.ModelForm):
 class DecisionStepForm(forms.ModelForm):
     class Meta:
         model = DecisionStep
+        formfield_callback = formfield_callback
         fields = ["position", "name", "contact"]
 
     def __init__(self, *args, project, **kwargs):
@@ -159,7 +166,7 @@ class DecisionStepForm(forms.ModelForm):
 
 
 class ReassignCustomerForm(forms.Form):
-    new_owner = forms.ModelChoiceField(label=_("New owner"), queryset=None)
+    new_owner = IdChoiceField(label=_("New owner"), queryset=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,8 +174,8 @@ class ReassignCustomerForm(forms.Form):
 
 
 class BulkReassignForm(forms.Form):
-    from_user = forms.ModelChoiceField(label=_("From"), queryset=None, help_text=_("Everyone who owns customers."))
-    to_user = forms.ModelChoiceField(label=_("To"), queryset=None)
+    from_user = IdChoiceField(label=_("From"), queryset=None, help_text=_("Everyone who owns customers."))
+    to_user = IdChoiceField(label=_("To"), queryset=None)
     include_projects = forms.BooleanField(
         label=_("Also hand over their projects on these customers"), required=False, initial=True
     )

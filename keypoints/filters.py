@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import permissions
 from customers.forms import DateInput
+from salesrecord.forms import IdModelChoiceFilter
 
 from .models import KeyPoint, LeadRating, Method, NextStepStatus
 from .stages import StageNumber
@@ -29,8 +30,8 @@ def sort_choices():
 
 class KeyPointFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=None, field_name="project__owner")
-    customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
+    owner = IdModelChoiceFilter(label=_("Owner"), queryset=None, field_name="project__owner")
+    customer = IdModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
     occurred_from = django_filters.DateFilter(
         label=_("Date from"), field_name="occurred_at", lookup_expr="date__gte", widget=DateInput()
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.forms import DateInput
 from customers.models import Contact, LostReason
+from salesrecord.forms import IdChoiceField, formfield_callback
 
 from .models import KeyPoint
 from .stages import COMMON_FIELDS, StageNumber, all_stage_fields, get_stage
@@ -46,6 +47,7 @@ class KeyPointForm(forms.ModelForm):
 
     class Meta:
         model = KeyPoint
+        formfield_callback = formfield_callback
         fields = [*COMMON_FIELDS, *all_stage_fields()]
         widgets = {
             "occurred_at": DateTimeInput(),
@@ -136,7 +138,7 @@ class StageChangeForm(forms.Form):
 
 
 class LostForm(forms.Form):
-    lost_reason = forms.ModelChoiceField(label=_("Lost reason"), queryset=LostReason.objects.filter(is_active=True))
+    lost_reason = IdChoiceField(label=_("Lost reason"), queryset=LostReason.objects.filter(is_active=True))
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -7,6 +7,6 @@ app_name = "keypoints"
 urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("export/", views.ledger_export, name="export"),
-    path("<int:pk>/edit/", views.keypoint_edit, name="edit"),
-    path("<int:pk>/next-step/", views.next_step_toggle, name="next_step"),
+    path("<id:pk>/edit/", views.keypoint_edit, name="edit"),
+    path("<id:pk>/next-step/", views.next_step_toggle, name="next_step"),
 ]

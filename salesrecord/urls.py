@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from .forms import IdConverter
 from .health import healthz
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),

@@ -1,0 +1,58 @@
+"""Form fields shared by every app."""
+
+import re
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+# A database id: what any of our tables' keys can hold. Anything else is an invalid choice, refused
+# before it reaches the database (SQLite cannot even bind an integer wider than 64 bits).
+_ID = re.compile(r"^[0-9]{1,18}$")
+
+
+def _is_id(value):
+    return bool(_ID.match(str(value).strip()))
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not _is_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not _is_id(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
+def formfield_callback(db_field, **kwargs):
+    """ModelForm Meta.formfield_callback: relations become id-checked choice fields."""
+    if isinstance(db_field, models.ForeignKey):
+        kwargs.setdefault("form_class", IdChoiceField)
+    elif isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", IdMultipleChoiceField)
+    return db_field.formfield(**kwargs)
+
+
+class IdConverter:
+    """URL ids: the digits a database id can have; longer numbers find nothing (404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+class IdModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = IdChoiceField
