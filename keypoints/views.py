@@ -3,6 +3,8 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -64,12 +66,19 @@ def keypoint_create(request, project_pk):
     keypoint = form.save(commit=False)
     keypoint.project = project
     keypoint.client_token = form.cleaned_data.get("client_token")
-    services.keypoint_create(
-        keypoint=keypoint,
-        actor=request.user,
-        our_participants=form.cleaned_data["our_participants"],
-        customer_participants=form.cleaned_data["customer_participants"],
-    )
+    try:
+        services.keypoint_create(
+            keypoint=keypoint,
+            actor=request.user,
+            our_participants=form.cleaned_data["our_participants"],
+            customer_participants=form.cleaned_data["customer_participants"],
+        )
+    except IntegrityError:
+        # The same form sent twice at once: the other request saved it.
+        already = _existing_for_token(token, project)
+        if already is None:
+            raise
+        return redirect(_anchor(already))
     messages.success(request, _("Key point logged."))
     return redirect(_anchor(keypoint))
 
@@ -119,6 +128,8 @@ def keypoint_stage_fields(request, project_pk):
     instance = None
     if request.GET.get("keypoint"):
         instance = permissions.get_keypoint_for_user(request.user, request.GET["keypoint"], write=True)
+        if instance.project_id != project.pk:
+            raise Http404
     form = KeyPointForm(
         project=project,
         user=request.user,
@@ -174,9 +185,10 @@ def project_advance(request, pk):
     try:
         services.project_advance_stage(project=project, actor=request.user)
     except ValidationError as error:
+        # The page again, saying why the project cannot move on yet.
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Moved to %(stage)s.") % {"stage": project.get_stage_display()})
+        return project_detail(request, project.pk, status=400)
+    messages.success(request, _("Moved to %(stage)s.") % {"stage": project.get_stage_display()})
     return redirect("projects:detail", pk=project.pk)
 
 

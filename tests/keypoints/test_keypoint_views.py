@@ -190,3 +190,9 @@ def test_project_page_queries_stay_constant_as_key_points_grow(client_for, rep, 
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("projects:detail", args=[project.pk]))
     assert len(response.context["keypoints"]) == 22
+
+
+def test_stage_fields_for_a_key_point_of_another_project_is_404(client_for, lead, project, other_project):
+    keypoint = KeyPointFactory(project=other_project)
+    url = reverse("projects:stage_fields", args=[project.pk])
+    assert client_for(lead).get(url, {"stage": "2", "keypoint": keypoint.pk}).status_code == 404

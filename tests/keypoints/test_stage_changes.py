@@ -142,7 +142,8 @@ def test_advance_refused_by_a_rule_explains_why_and_changes_nothing(client_for, 
     project.stage = StageNumber.NEGOTIATION
     project.save()
     client = client_for(rep)
-    response = client.post(reverse("projects:advance", args=[project.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("projects:advance", args=[project.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
     assert "contract number" in response.content.decode()
     project.refresh_from_db()
     assert project.stage == StageNumber.NEGOTIATION
