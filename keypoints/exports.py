@@ -89,6 +89,8 @@ def _cell(value):
 
 def rows(queryset):
     getters = [_getter(name) for name in columns()]
+    # Only the relations the columns read: at 300,000 rows every model instance counts.
+    queryset = queryset.select_related(None).select_related("project__customer", "author", "next_step_owner")
     for keypoint in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield [_cell(getter(keypoint)) for getter in getters]
 
