@@ -1,0 +1,43 @@
+"""Configuration by environment: what the app refuses, and what it defaults to."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def run_python(code, **env):
+    clean = {
+        key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "SALESRECORD_TESTING"}
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_web_app_refuses_to_start_without_a_secret_key_in_production():
+    result = run_python("import salesrecord.wsgi")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_web_app_starts_with_a_secret_key():
+    result = run_python("import salesrecord.wsgi", SECRET_KEY="a-real-secret-from-the-environment")
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_is_off_unless_asked():
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='salesrecord.settings'; django.setup(); "
+    code += "from django.conf import settings as s; print(s.DEBUG, s.LANGUAGE_CODE, s.TIME_ZONE)"
+    result = run_python(code, SECRET_KEY="x" * 50)
+    assert result.stdout.split() == ["False", "zh-hans", "Asia/Shanghai"]
+
+
+def test_database_url_switches_to_postgresql():
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='salesrecord.settings'; django.setup(); "
+    code += "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
+    assert run_python(code, DEBUG="1").stdout.strip().endswith("sqlite3")
+    on_pg = run_python(code, DEBUG="1", DATABASE_URL="postgres://u@db:5432/x").stdout.strip()
+    assert on_pg == "django.db.backends.postgresql"
