@@ -1,9 +1,10 @@
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from keypoints.stages import StageNumber
-from salesrecord.forms import IdModelChoiceFilter
+from salesrecord.forms import IdModelChoiceFilter, style_filter_widgets
 
 from . import permissions
 from .models import Contact, Customer, Industry, Project, Tier
@@ -11,7 +12,9 @@ from .models import Contact, Customer, Industry, Project, Tier
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Search"), method="filter_search", help_text=_("Name, credit code, contact name or phone")
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, credit code, contact name or phone")}),
     )
     industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
@@ -26,9 +29,7 @@ class CustomerFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         # The dropdown lists only owners of customers this user can see.
         self.filters["owner"].queryset = permissions.owner_filter_choices(user)
-        for name, field in self.form.fields.items():
-            if name != "q":
-                field.widget.attrs["class"] = "form-select"
+        style_filter_widgets(self)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import permissions
 from customers.forms import DateInput
-from salesrecord.forms import IdModelChoiceFilter
+from salesrecord.forms import IdModelChoiceFilter, style_filter_widgets
 
 from .models import KeyPoint, LeadRating, Method, NextStepStatus
 from .stages import StageNumber
@@ -59,13 +59,7 @@ class KeyPointFilter(django_filters.FilterSet):
         # Dropdowns offer only what this user may see.
         self.filters["owner"].queryset = permissions.owner_filter_choices(user)
         self.filters["customer"].queryset = permissions.visible_customers(user).only("pk", "legal_name")
-        for field in self.form.fields.values():
-            if isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs["class"] = "form-check-input"
-            elif isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                field.widget.attrs["class"] = "form-control form-control-sm"
+        style_filter_widgets(self)
 
     def filter_incomplete(self, queryset, name, value):
         return queryset.filter(is_complete=False) if value else queryset

@@ -56,3 +56,15 @@ class IdConverter:
 
 class IdModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = IdChoiceField
+
+
+def style_filter_widgets(filterset):
+    """Bootstrap classes on a filter form's widgets, so that one template renders every filter bar."""
+    for field in filterset.form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs["class"] = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            widget.attrs["class"] = "form-select"
+        else:
+            widget.attrs["class"] = "form-control"
