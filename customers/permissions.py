@@ -33,12 +33,6 @@ def visible_projects(user):
     return Project.objects.filter(customer__in=visible_customers(user))
 
 
-def visible_keypoints(user):
-    from keypoints.models import KeyPoint
-
-    return KeyPoint.objects.filter(project__customer__in=visible_customers(user))
-
-
 def can_write(user):
     return user.is_authenticated and user.is_active and not user.is_read_only
 
@@ -57,7 +51,7 @@ def require_reassign(user):
         raise PermissionDenied
 
 
-def _get_in_scope(queryset, pk, user, write):
+def get_in_scope(queryset, pk, user, write):
     try:
         obj = queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
@@ -69,31 +63,26 @@ def _get_in_scope(queryset, pk, user, write):
 
 def get_customer_for_user(user, pk, write=False):
     """The customer, 404 when out of the user's scope, 403 when they may read but not write."""
-    return _get_in_scope(visible_customers(user).select_related("owner"), pk, user, write)
+    return get_in_scope(visible_customers(user).select_related("owner"), pk, user, write)
 
 
 def get_project_for_user(user, pk, write=False):
-    return _get_in_scope(visible_projects(user).select_related("customer", "owner"), pk, user, write)
+    return get_in_scope(visible_projects(user).select_related("customer", "owner"), pk, user, write)
 
 
 def get_contact_for_user(user, pk, write=False):
     queryset = Contact.objects.filter(customer__in=visible_customers(user)).select_related("customer")
-    return _get_in_scope(queryset, pk, user, write)
+    return get_in_scope(queryset, pk, user, write)
 
 
 def get_member_for_user(user, pk, write=False):
     queryset = ProjectMember.objects.filter(project__in=visible_projects(user)).select_related("project", "user")
-    return _get_in_scope(queryset, pk, user, write)
+    return get_in_scope(queryset, pk, user, write)
 
 
 def get_decision_step_for_user(user, pk, write=False):
     queryset = DecisionStep.objects.filter(project__in=visible_projects(user)).select_related("project")
-    return _get_in_scope(queryset, pk, user, write)
-
-
-def get_keypoint_for_user(user, pk, write=False):
-    queryset = visible_keypoints(user).select_related("project__customer", "project__owner")
-    return _get_in_scope(queryset, pk, user, write)
+    return get_in_scope(queryset, pk, user, write)
 
 
 def assignable_owners():

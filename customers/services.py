@@ -88,15 +88,9 @@ def contact_save(*, contact, actor):
 
 
 @transaction.atomic
-def project_save(*, project, actor):
-    from keypoints.services import project_record_creation
-
-    is_new = project.pk is None
-    if project.owner_id is None:
-        project.owner = actor
+def project_update(*, project, actor):
+    """Save a project's profile. Creating one records its first stage, in keypoints.services.project_create."""
     project.save()
-    if is_new:
-        project_record_creation(project=project, actor=actor)
     return project
 
 

@@ -13,5 +13,4 @@ urlpatterns = [
     path("<id:pk>/reassign/", views.customer_reassign, name="reassign"),
     path("<id:customer_pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<id:pk>/edit/", views.contact_edit, name="contact_edit"),
-    path("<id:customer_pk>/projects/new/", views.project_create, name="project_create"),
 ]

@@ -17,7 +17,7 @@ from .forms import (
     ReassignCustomerForm,
     duplicate_customer_message,
 )
-from .models import Contact, DecisionStep, Project, ProjectMember, ProjectStatus
+from .models import Contact, DecisionStep, ProjectMember, ProjectStatus
 
 PAGE_SIZE = 20
 
@@ -103,7 +103,7 @@ def customer_reassign(request, pk):
             request, _("%(customer)s now belongs to %(owner)s.") % {"customer": customer, "owner": customer.owner}
         )
         return redirect("customers:detail", pk=customer.pk)
-    return _form_page(request, form, customer=customer, title=_("Reassign customer"))
+    return form_page(request, form, customer=customer, title=_("Reassign customer"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,7 +134,7 @@ def contact_create(request, customer_pk):
         services.contact_save(contact=form.save(commit=False), actor=request.user)
         messages.success(request, _("Contact added."))
         return redirect("customers:detail", pk=customer.pk)
-    return _form_page(request, form, customer=customer, title=_("New contact"))
+    return form_page(request, form, customer=customer, title=_("New contact"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,18 +145,7 @@ def contact_edit(request, pk):
         services.contact_save(contact=form.save(commit=False), actor=request.user)
         messages.success(request, _("Contact saved."))
         return redirect("customers:detail", pk=contact.customer_id)
-    return _form_page(request, form, customer=contact.customer, title=_("Edit contact"))
-
-
-@require_http_methods(["GET", "POST"])
-def project_create(request, customer_pk):
-    customer = permissions.get_customer_for_user(request.user, customer_pk, write=True)
-    form = ProjectForm(request.POST or None, instance=Project(customer=customer), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        project = services.project_save(project=form.save(commit=False), actor=request.user)
-        messages.success(request, _("Project created."))
-        return redirect("projects:detail", pk=project.pk)
-    return _form_page(request, form, customer=customer, title=_("New project"))
+    return form_page(request, form, customer=contact.customer, title=_("Edit contact"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -164,10 +153,10 @@ def project_edit(request, pk):
     project = permissions.get_project_for_user(request.user, pk, write=True)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.project_save(project=form.save(commit=False), actor=request.user)
+        services.project_update(project=form.save(commit=False), actor=request.user)
         messages.success(request, _("Project saved."))
         return redirect("projects:detail", pk=project.pk)
-    return _form_page(request, form, customer=project.customer, project=project, title=_("Edit project"))
+    return form_page(request, form, customer=project.customer, project=project, title=_("Edit project"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -178,7 +167,7 @@ def member_create(request, project_pk):
         services.member_save(member=form.save(commit=False), actor=request.user)
         messages.success(request, _("Team member added."))
         return redirect("projects:detail", pk=project.pk)
-    return _form_page(request, form, customer=project.customer, project=project, title=_("Add a team member"))
+    return form_page(request, form, customer=project.customer, project=project, title=_("Add a team member"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,7 +179,7 @@ def member_edit(request, pk):
         services.member_save(member=form.save(commit=False), actor=request.user)
         messages.success(request, _("Team member saved."))
         return redirect("projects:detail", pk=project.pk)
-    return _form_page(request, form, customer=project.customer, project=project, title=_("Edit team member"))
+    return form_page(request, form, customer=project.customer, project=project, title=_("Edit team member"))
 
 
 @require_POST
@@ -209,7 +198,7 @@ def decision_step_create(request, project_pk):
         services.decision_step_save(step=form.save(commit=False), actor=request.user)
         messages.success(request, _("Decision step added."))
         return redirect("projects:detail", pk=project.pk)
-    return _form_page(request, form, customer=project.customer, project=project, title=_("Add a decision step"))
+    return form_page(request, form, customer=project.customer, project=project, title=_("Add a decision step"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -221,7 +210,7 @@ def decision_step_edit(request, pk):
         services.decision_step_save(step=form.save(commit=False), actor=request.user)
         messages.success(request, _("Decision step saved."))
         return redirect("projects:detail", pk=project.pk)
-    return _form_page(request, form, customer=project.customer, project=project, title=_("Edit decision step"))
+    return form_page(request, form, customer=project.customer, project=project, title=_("Edit decision step"))
 
 
 @require_POST
@@ -232,7 +221,7 @@ def decision_step_remove(request, pk):
     return redirect("projects:detail", pk=step.project_id)
 
 
-def _form_page(request, form, *, customer, title, project=None):
+def form_page(request, form, *, customer, title, project=None):
     status = 400 if form.errors else 200
     return render(
         request,

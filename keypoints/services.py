@@ -122,9 +122,13 @@ def _move(project, *, to_stage, kind, actor, reason=""):
 
 
 @transaction.atomic
-def project_record_creation(*, project, actor):
-    """The first history row: the stage the project starts in."""
-    return _record(project, kind=StageChange.CREATED, actor=actor, from_stage=None, from_status="")
+def project_create(*, project, actor, reason=""):
+    """Save a new project and its first history row. A rep's new project is theirs unless an owner is chosen."""
+    if project.owner_id is None:
+        project.owner = actor
+    project.save()
+    _record(project, kind=StageChange.CREATED, actor=actor, from_stage=None, from_status="")
+    return project
 
 
 @transaction.atomic

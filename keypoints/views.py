@@ -12,8 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers import permissions
+from customers.forms import ProjectForm
+from customers.models import Project
+from customers.views import form_page
 
 from . import exports, selectors, services
+from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter
 from .forms import HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
 from .models import KeyPoint, NextStepStatus
@@ -46,6 +50,23 @@ def project_detail(request, pk, form=None, status=200, open_form=False):
         },
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def project_create(request, customer_pk):
+    customer = permissions.get_customer_for_user(request.user, customer_pk, write=True)
+    form = ProjectForm(request.POST or None, instance=Project(customer=customer), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(
+                project=form.save(commit=False), actor=request.user, reason=form.cleaned_data.get("start_reason", "")
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Project created."))
+            return redirect("projects:detail", pk=project.pk)
+    return form_page(request, form, customer=customer, title=_("New project"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,7 +148,7 @@ def keypoint_stage_fields(request, project_pk):
     project = permissions.get_project_for_user(request.user, project_pk, write=True)
     instance = None
     if request.GET.get("keypoint"):
-        instance = permissions.get_keypoint_for_user(request.user, request.GET["keypoint"], write=True)
+        instance = keypoint_permissions.get_keypoint_for_user(request.user, request.GET["keypoint"], write=True)
         if instance.project_id != project.pk:
             raise Http404
     form = KeyPointForm(
@@ -142,7 +163,7 @@ def keypoint_stage_fields(request, project_pk):
 
 @require_http_methods(["GET", "POST"])
 def keypoint_edit(request, pk):
-    keypoint = permissions.get_keypoint_for_user(request.user, pk, write=True)
+    keypoint = keypoint_permissions.get_keypoint_for_user(request.user, pk, write=True)
     project = keypoint.project
     form = KeyPointForm(
         request.POST or None, instance=keypoint, project=project, user=request.user, auto_id=_edit_auto_id(keypoint)
@@ -168,7 +189,7 @@ def keypoint_edit(request, pk):
 
 @require_POST
 def next_step_toggle(request, pk):
-    keypoint = permissions.get_keypoint_for_user(request.user, pk, write=True)
+    keypoint = keypoint_permissions.get_keypoint_for_user(request.user, pk, write=True)
     done = request.POST.get("done") == "1"
     services.next_step_set_done(keypoint=keypoint, actor=request.user, done=done)
     if request.htmx:
@@ -261,7 +282,7 @@ def project_reopen(request, pk):
 
 
 def _ledger_filter(request):
-    keypoints = selectors.with_timeline_relations(permissions.visible_keypoints(request.user))
+    keypoints = selectors.with_timeline_relations(keypoint_permissions.visible_keypoints(request.user))
     return KeyPointFilter(request.GET or None, queryset=keypoints, user=request.user)
 
 

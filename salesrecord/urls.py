@@ -13,7 +13,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
-    path("projects/", include("customers.project_urls")),
+    path("projects/", include("keypoints.project_urls")),
     path("keypoints/", include("keypoints.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -152,7 +152,7 @@ def manager_write_requests(world_customer):
         (reverse("customers:reassign", args=[world_customer.pk]), {"new_owner": member.user_id}),
         (reverse("customers:contact_create", args=[world_customer.pk]), {"name": "x", "decision_role": "user"}),
         (reverse("customers:contact_edit", args=[contact.pk]), {"name": "经理改", "decision_role": "user"}),
-        (reverse("customers:project_create", args=[world_customer.pk]), {"name": "x", "source": "other"}),
+        (reverse("projects:create", args=[world_customer.pk]), {"name": "x", "source": "other"}),
         (reverse("projects:edit", args=[project.pk]), {"name": "经理改", "source": "other"}),
         (reverse("projects:member_create", args=[project.pk]), {"user": member.user_id, "role": "other"}),
         (reverse("projects:member_edit", args=[member.pk]), {"user": member.user_id, "role": "other"}),
@@ -261,7 +261,7 @@ def test_bulk_reassign_is_refused_to_rep_and_manager(client_for, users, rep, oth
 
 def test_project_created_by_rep_is_owned_by_rep(client_for, rep, rep_customer):
     response = client_for(rep).post(
-        reverse("customers:project_create", args=[rep_customer.pk]),
+        reverse("projects:create", args=[rep_customer.pk]),
         {"name": "ERP 升级", "source": "trade_show", "stage": "1", "budget_min": "500000", "budget_max": "800000"},
     )
     project = Project.objects.get()

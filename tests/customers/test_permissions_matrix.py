@@ -31,7 +31,7 @@ SCOPED_PAGES = [
     ("customers:edit", "customer", WRITE),
     ("customers:contact_create", "customer", WRITE),
     ("customers:contact_edit", "contact", WRITE),
-    ("customers:project_create", "customer", WRITE),
+    ("projects:create", "customer", WRITE),
     ("projects:detail", "project", READ),
     ("projects:edit", "project", WRITE),
     ("projects:member_create", "project", WRITE),

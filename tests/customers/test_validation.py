@@ -172,9 +172,7 @@ def test_project_stage_must_be_one_of_the_seven(rep_customer, rep):
 
 
 def test_bad_project_post_returns_400_and_saves_nothing(client_for, rep_customer, rep):
-    response = client_for(rep).post(
-        reverse("customers:project_create", args=[rep_customer.pk]), project_data(budget_min="abc")
-    )
+    response = client_for(rep).post(reverse("projects:create", args=[rep_customer.pk]), project_data(budget_min="abc"))
     assert response.status_code == 400
     assert not Project.objects.exists()
 

@@ -22,7 +22,7 @@ def write_urls(project, keypoint):
         reverse("customers:edit", args=[customer.pk]),
         reverse("customers:contact_create", args=[customer.pk]),
         reverse("customers:contact_edit", args=[contact.pk]),
-        reverse("customers:project_create", args=[customer.pk]),
+        reverse("projects:create", args=[customer.pk]),
         reverse("projects:edit", args=[project.pk]),
         reverse("projects:member_create", args=[project.pk]),
         reverse("projects:member_edit", args=[member.pk]),

@@ -121,7 +121,7 @@ def test_every_change_leaves_one_history_row(project, rep):
 
 def test_a_new_project_starts_its_history(client_for, rep, rep_customer):
     client_for(rep).post(
-        reverse("customers:project_create", args=[rep_customer.pk]),
+        reverse("projects:create", args=[rep_customer.pk]),
         {"name": "新项目", "source": "inbound", "stage": "2"},
     )
     row = StageHistory.objects.get()

@@ -1,12 +1,16 @@
+"""Everything under /projects/: the project page and its key points (here), its profile, team and
+decision chain (customers). It lives in keypoints, the app that sits above both."""
+
 from django.urls import path
 
-from keypoints import views as keypoint_views
+from customers import views
 
-from . import views
+from . import views as keypoint_views
 
 app_name = "projects"
 
 urlpatterns = [
+    path("new/<id:customer_pk>/", keypoint_views.project_create, name="create"),
     path("<id:pk>/", keypoint_views.project_detail, name="detail"),
     path("<id:pk>/edit/", views.project_edit, name="edit"),
     path("<id:project_pk>/members/new/", views.member_create, name="member_create"),

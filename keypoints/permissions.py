@@ -1,0 +1,15 @@
+"""Who sees which key points: always through the customer rule in customers.permissions."""
+
+from customers.permissions import get_in_scope, visible_customers
+
+from .models import KeyPoint
+
+
+def visible_keypoints(user):
+    return KeyPoint.objects.filter(project__customer__in=visible_customers(user))
+
+
+def get_keypoint_for_user(user, pk, write=False):
+    """The key point, 404 when its customer is out of the user's scope, 403 when they may read but not write."""
+    queryset = visible_keypoints(user).select_related("project__customer", "project__owner")
+    return get_in_scope(queryset, pk, user, write)

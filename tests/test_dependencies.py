@@ -1,0 +1,60 @@
+"""Dependencies point one way: keypoints → customers → accounts (STYLE.md)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["accounts", "customers", "keypoints"]
+# What each app may import of the apps above it.
+ALLOWED_UPWARD = {
+    "accounts": set(),
+    "customers": {"keypoints.stages"},
+    "keypoints": set(),
+}
+
+
+def imported_modules(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+def app_sources(app):
+    return [path for path in (ROOT / app).rglob("*.py") if "migrations" not in path.parts]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_apps_import_only_what_sits_below_them(app):
+    above = APPS[APPS.index(app) + 1 :]
+    wrong = []
+    for path in app_sources(app):
+        for module in imported_modules(path):
+            top = module.split(".")[0]
+            if top in above and module not in ALLOWED_UPWARD[app]:
+                wrong.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert wrong == []
+
+
+def test_no_app_imports_inside_functions():
+    """A local import that dodges a cycle means something sits in the wrong app."""
+    local = []
+    for app in APPS:
+        for path in app_sources(app):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for func in ast.walk(tree):
+                if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                for node in ast.walk(func):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        names = (
+                            [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                        )
+                        if any(name.split(".")[0] in APPS for name in names) or getattr(node, "level", 0):
+                            local.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert local == []
