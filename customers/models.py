@@ -179,6 +179,10 @@ class Project(models.Model):
         related_name="owned_projects",
     )
     stage_entered_at = models.DateTimeField(_("in this stage since"), auto_now_add=True)
+    # The outcome, from the newest contract key point with number, amount and date (kept by
+    # keypoints.services whenever a key point is saved): once signed, the deal's value is this amount.
+    signed_amount = money_field(_("signed amount (CNY)"), editable=False)
+    signed_on = models.DateField(_("signing date"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -198,6 +202,15 @@ class Project(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_signed(self):
+        return self.signed_on is not None
+
+    @property
+    def is_active_deal(self):
+        """In the open pipeline: neither lost nor completed (on hold still counts, paused)."""
+        return self.status in (ProjectStatus.OPEN, ProjectStatus.ON_HOLD)
 
 
 class TeamRole(models.TextChoices):
@@ -264,3 +277,36 @@ class DecisionStep(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class HandOver(models.Model):
+    """One customer handed from one person to another (交接), and what moved with it."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="handovers"
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    # Rows written by one confirmation share a batch.
+    batch = models.UUIDField(db_index=True)
+    customer_moved = models.BooleanField(_("customer ownership moved"), default=False)
+    # What moved with it, as shown on the customer page: {"projects": [[id, name], ...],
+    # "next_steps": [[id, text], ...], "team_places": [[project id, project name], ...]}.
+    moved = models.JSONField(default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.from_user_id} → {self.to_user_id}"

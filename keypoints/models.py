@@ -171,6 +171,7 @@ class StageChange(models.TextChoices):
     LOST = "lost", _("Marked lost")
     HOLD = "hold", _("Put on hold")
     REOPEN = "reopen", _("Reopened")
+    COMPLETE = "complete", _("Completed")
 
 
 class StageHistory(models.Model):
