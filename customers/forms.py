@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keypoints.stages import StageNumber
 from salesrecord.forms import IdChoiceField, formfield_callback
 
 from . import permissions
@@ -108,7 +109,18 @@ class ProjectForm(forms.ModelForm):
             # Stage changes go through the stage path, with their history.
             del self.fields["stage"]
         else:
-            self.fields["stage"].help_text = _("Where the deal stands today.")
+            # A new project has no contract key point yet, so it starts before contract signing.
+            self.fields["stage"].choices = [(n, label) for n, label in StageNumber.choices if n < StageNumber.CONTRACT]
+            self.fields["stage"].help_text = _(
+                "Where the deal stands today. A deal already signed starts in negotiation: "
+                "log its contract, then advance."
+            )
+            self.fields["start_reason"] = forms.CharField(
+                label=_("Why it starts past lead acquisition"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Needed when the project starts at a later stage; kept in its stage history."),
+            )
         if permissions.can_reassign(user):
             self.fields["owner"].queryset = permissions.assignable_owners()
         else:
@@ -119,6 +131,11 @@ class ProjectForm(forms.ModelForm):
         low, high = cleaned.get("budget_min"), cleaned.get("budget_max")
         if low is not None and high is not None and low > high:
             self.add_error("budget_max", _("The budget's upper end cannot be below its lower end."))
+        stage = cleaned.get("stage")
+        if "start_reason" in self.fields and stage and stage > StageNumber.LEAD:
+            cleaned["start_reason"] = (cleaned.get("start_reason") or "").strip()
+            if not cleaned["start_reason"]:
+                self.add_error("start_reason", _("Say why the project starts past lead acquisition."))
         return cleaned
 
 

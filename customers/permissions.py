@@ -14,7 +14,7 @@ from django.http import Http404
 
 from accounts.models import Role
 
-from .models import Contact, Customer, DecisionStep, Project, ProjectMember
+from .models import Contact, Customer, DecisionStep, Project, ProjectMember, ProjectStatus
 
 
 def visible_customers(user):
@@ -39,6 +39,22 @@ def can_write(user):
 
 def can_reassign(user):
     return user.is_authenticated and user.is_active and user.can_reassign
+
+
+def _leads_the_team(user):
+    return user.role in (Role.ADMIN, Role.LEAD)
+
+
+def can_complete(user, project):
+    """Closing a delivered deal as completed: a sales lead, an admin, or the project's owner."""
+    return can_write(user) and (_leads_the_team(user) or project.owner_id == user.pk)
+
+
+def can_reopen(user, project):
+    """A lost or completed project is reopened only by leads and admins; a paused one by anyone who may change it."""
+    if not can_write(user):
+        return False
+    return project.status not in (ProjectStatus.LOST, ProjectStatus.COMPLETED) or _leads_the_team(user)
 
 
 def require_write(user):

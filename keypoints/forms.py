@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import DateInput
-from customers.models import Contact, LostReason
+from customers.models import Contact, LostReason, ProjectStatus
 from salesrecord.forms import IdChoiceField, formfield_callback
 
 from .models import KeyPoint
@@ -126,18 +126,48 @@ class KeyPointForm(forms.ModelForm):
         return cleaned
 
 
-class StageChangeForm(forms.Form):
+class SeenStateForm(forms.Form):
+    """Carries the stage and status the person saw, so that a change made since refuses the submit."""
+
+    seen_stage = forms.TypedChoiceField(coerce=int, choices=StageNumber.choices, widget=forms.HiddenInput)
+    seen_status = forms.ChoiceField(choices=ProjectStatus.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["seen_stage"].initial = project.stage
+        self.fields["seen_status"].initial = project.status
+        for name in ("seen_stage", "seen_status"):
+            self.fields[name].error_messages["required"] = self.fields[name].error_messages["invalid_choice"] = _(
+                "This page is out of date. Reload the project and try again."
+            )
+
+    def seen(self):
+        return {"seen_stage": self.cleaned_data["seen_stage"], "seen_status": self.cleaned_data["seen_status"]}
+
+    def refresh_seen(self):
+        """After a stale submit: keep what the person typed, and let their next confirm apply to what is there now."""
+        self.data = self.data.copy()
+        self.data["seen_stage"] = self.project.stage
+        self.data["seen_status"] = self.project.status
+
+
+class AdvanceForm(SeenStateForm):
+    pass
+
+
+class StageChangeForm(SeenStateForm):
     to_stage = forms.TypedChoiceField(label=_("Move to stage"), coerce=int, choices=StageNumber.choices)
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Why the usual order is not followed.")
     )
 
     def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, project=project, **kwargs)
         self.fields["to_stage"].choices = [(n, label) for n, label in StageNumber.choices if n != project.stage]
 
 
-class LostForm(forms.Form):
+class LostForm(SeenStateForm):
     lost_reason = IdChoiceField(label=_("Lost reason"), queryset=LostReason.objects.filter(is_active=True))
     note = forms.CharField(
         label=_("Note"),
@@ -147,7 +177,7 @@ class LostForm(forms.Form):
     )
 
 
-class HoldForm(forms.Form):
+class HoldForm(SeenStateForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     resume_on = forms.DateField(label=_("Resume on"), widget=DateInput())
 
@@ -158,5 +188,14 @@ class HoldForm(forms.Form):
         return resume_on
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(SeenStateForm):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompleteForm(SeenStateForm):
+    note = forms.CharField(
+        label=_("Closing note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How the deal ended: delivered, accepted, paid, what comes next."),
+    )

@@ -25,5 +25,6 @@ urlpatterns = [
     path("<id:pk>/stage/change/", keypoint_views.project_stage_change, name="stage_change"),
     path("<id:pk>/stage/lost/", keypoint_views.project_lost, name="lost"),
     path("<id:pk>/stage/hold/", keypoint_views.project_hold, name="hold"),
+    path("<id:pk>/stage/complete/", keypoint_views.project_complete, name="complete"),
     path("<id:pk>/stage/reopen/", keypoint_views.project_reopen, name="reopen"),
 ]

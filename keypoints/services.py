@@ -2,10 +2,10 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import ProjectStatus
+from customers.models import Project, ProjectStatus
 
 from .models import KeyPoint, NextStepStatus, StageChange, StageHistory
 from .stages import STAGES, StageNumber, get_stage
@@ -50,15 +50,54 @@ def _save_keypoint(keypoint, *, our_participants, customer_participants):
     return keypoint
 
 
+def _recorded_contracts(project):
+    """Contract key points that hold what makes a deal signed: number, amount and date."""
+    return project.keypoints.filter(
+        stage=StageNumber.CONTRACT, contract_number__gt="", signed_amount__isnull=False, signing_date__isnull=False
+    )
+
+
+def _sync_outcome(project):
+    """The project's signed amount and date follow its newest recorded contract."""
+    contract = _recorded_contracts(project).order_by("-signing_date", "-occurred_at", "-pk").first()
+    amount, signed_on = (contract.signed_amount, contract.signing_date) if contract else (None, None)
+    if (project.signed_amount, project.signed_on) != (amount, signed_on):
+        project.signed_amount, project.signed_on = amount, signed_on
+        project.save(update_fields=["signed_amount", "signed_on", "updated_at"])
+
+
+def _save_keypoint_locked(keypoint, *, our_participants, customer_participants):
+    # The project row is the lock every change to its stage, status or records takes, so that a
+    # key point and a stage change on the same project never interleave.
+    project = _lock(keypoint.project)
+    _save_keypoint(keypoint, our_participants=our_participants, customer_participants=customer_participants)
+    _sync_outcome(project)
+    if project.stage >= StageNumber.CONTRACT and not _recorded_contracts(project).exists():
+        # Raised inside the transaction, so the change is rolled back and nothing is lost.
+        raise ValidationError(
+            _(
+                "The project is at or past contract signing: its contract key point must keep its stage, "
+                "contract number, signed amount and signing date."
+            ),
+            code="contract_required",
+        )
+    keypoint.project = project
+    return keypoint
+
+
 @transaction.atomic
 def keypoint_create(*, keypoint, actor, our_participants, customer_participants):
     keypoint.author = actor
-    return _save_keypoint(keypoint, our_participants=our_participants, customer_participants=customer_participants)
+    return _save_keypoint_locked(
+        keypoint, our_participants=our_participants, customer_participants=customer_participants
+    )
 
 
 @transaction.atomic
 def keypoint_update(*, keypoint, actor, our_participants, customer_participants):
-    return _save_keypoint(keypoint, our_participants=our_participants, customer_participants=customer_participants)
+    return _save_keypoint_locked(
+        keypoint, our_participants=our_participants, customer_participants=customer_participants
+    )
 
 
 @transaction.atomic
@@ -70,9 +109,38 @@ def next_step_set_done(*, keypoint, actor, done):
 
 
 # Stage and status changes ------------------------------------------------------------------------
+#
+# Each locks the project row, then checks its rule against what it reads there: what the person saw
+# may be stale. Callers that showed the person a state pass it as seen_stage / seen_status; a change
+# made meanwhile refuses the request, naming who made it.
 
 
-def _record(project, *, kind, actor, from_stage, from_status, reason="", lost_reason=None, resume_on=None):
+def _lock(project):
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _refuse_if_stale(locked, seen_stage, seen_status):
+    if seen_stage is None and seen_status is None:
+        return
+    if (locked.stage, locked.status) == (seen_stage, seen_status):
+        return
+    last = locked.stage_history.select_related("actor").order_by("-at", "-pk").first()
+    raise ValidationError(
+        _(
+            "%(actor)s changed this project at %(at)s: it is now %(stage)s, %(status)s. Nothing was changed; "
+            "check the project and confirm again."
+        ),
+        code="stale",
+        params={
+            "actor": last.actor if last else "?",
+            "at": formats.date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT") if last else "?",
+            "stage": locked.get_stage_display(),
+            "status": locked.get_status_display(),
+        },
+    )
+
+
+def _record(project, *, kind, actor, from_stage, from_status, reason="", lost_reason=None, resume_on=None, at=None):
     return StageHistory.objects.create(
         project=project,
         kind=kind,
@@ -84,7 +152,7 @@ def _record(project, *, kind, actor, from_stage, from_status, reason="", lost_re
         lost_reason=lost_reason,
         resume_on=resume_on,
         actor=actor,
-        at=timezone.now(),
+        at=at or timezone.now(),
     )
 
 
@@ -98,10 +166,7 @@ def _require_open(project):
 
 
 def _require_contract_recorded(project):
-    recorded = project.keypoints.filter(
-        stage=StageNumber.CONTRACT, contract_number__gt="", signed_amount__isnull=False, signing_date__isnull=False
-    )
-    if not recorded.exists():
+    if not _recorded_contracts(project).exists():
         raise ValidationError(
             _(
                 "Before entering contract signing, log a contract-signing key point with the contract "
@@ -121,97 +186,175 @@ def _move(project, *, to_stage, kind, actor, reason=""):
     return _record(project, kind=kind, actor=actor, from_stage=from_stage, from_status=from_status, reason=reason)
 
 
+def _done(project, locked, row):
+    """Hand the caller's project object the state just written."""
+    for field in ("stage", "status", "lost_reason", "status_note", "resume_on", "stage_entered_at", "updated_at"):
+        setattr(project, field, getattr(locked, field))
+    return row
+
+
 @transaction.atomic
 def project_create(*, project, actor, reason=""):
-    """Save a new project and its first history row. A rep's new project is theirs unless an owner is chosen."""
+    """Save a new project and its history. It starts at stage 1, or later with a reason, recorded as a skip.
+
+    A new project has no key points, so it cannot start at or past contract signing.
+    A rep's new project is theirs unless an owner is chosen.
+    """
+    start = int(project.stage or StageNumber.LEAD)
+    if start >= StageNumber.CONTRACT:
+        raise ValidationError(
+            _("A new project cannot start at or past contract signing: log the contract key point first."),
+            code="contract_missing",
+        )
+    reason = reason.strip()
+    if start > StageNumber.LEAD and not reason:
+        raise ValidationError(_("Say why the project starts past lead acquisition."), code="reason_required")
     if project.owner_id is None:
         project.owner = actor
+    project.stage = StageNumber.LEAD
+    project.status = ProjectStatus.OPEN
     project.save()
-    _record(project, kind=StageChange.CREATED, actor=actor, from_stage=None, from_status="")
+    at = timezone.now()
+    _record(project, kind=StageChange.CREATED, actor=actor, from_stage=None, from_status="", at=at)
+    if start > StageNumber.LEAD:
+        project.stage = start
+        project.save(update_fields=["stage", "updated_at"])
+        _record(
+            project,
+            kind=StageChange.SKIP,
+            actor=actor,
+            from_stage=StageNumber.LEAD,
+            from_status=ProjectStatus.OPEN,
+            reason=reason,
+            at=at,
+        )
     return project
 
 
 @transaction.atomic
-def project_advance_stage(*, project, actor):
-    _require_open(project)
-    if project.stage >= StageNumber.AFTER_SALES:
+def project_advance_stage(*, project, actor, seen_stage=None, seen_status=None):
+    locked = _lock(project)
+    _refuse_if_stale(locked, seen_stage, seen_status)
+    _require_open(locked)
+    if locked.stage >= StageNumber.AFTER_SALES:
         raise ValidationError(_("After-sales maintenance is the last stage."), code="last_stage")
-    return _move(project, to_stage=project.stage + 1, kind=StageChange.ADVANCE, actor=actor)
+    return _done(project, locked, _move(locked, to_stage=locked.stage + 1, kind=StageChange.ADVANCE, actor=actor))
 
 
 @transaction.atomic
-def project_change_stage(*, project, actor, to_stage, reason):
+def project_change_stage(*, project, actor, to_stage, reason, seen_stage=None, seen_status=None):
     """Go back, or skip ahead past the next stage: both need a reason."""
-    _require_open(project)
+    locked = _lock(project)
+    _refuse_if_stale(locked, seen_stage, seen_status)
+    _require_open(locked)
     to_stage = int(to_stage)
-    if to_stage == project.stage:
+    if to_stage == locked.stage:
         raise ValidationError(_("The project is already in this stage."), code="same_stage")
     if not reason.strip():
         raise ValidationError(_("Say why the project goes back or skips a stage."), code="reason_required")
-    kind = StageChange.BACK if to_stage < project.stage else StageChange.SKIP
-    if kind == StageChange.SKIP and to_stage == project.stage + 1:
+    kind = StageChange.BACK if to_stage < locked.stage else StageChange.SKIP
+    if kind == StageChange.SKIP and to_stage == locked.stage + 1:
         kind = StageChange.ADVANCE
-    return _move(project, to_stage=to_stage, kind=kind, actor=actor, reason=reason.strip())
+    row = _move(locked, to_stage=to_stage, kind=kind, actor=actor, reason=reason.strip())
+    return _done(project, locked, row)
 
 
 @transaction.atomic
-def project_mark_lost(*, project, actor, lost_reason, note=""):
-    _require_open(project)
-    from_status = project.status
-    project.status = ProjectStatus.LOST
-    project.lost_reason = lost_reason
-    project.status_note = note.strip()
-    project.resume_on = None
-    project.save(update_fields=["status", "lost_reason", "status_note", "resume_on", "updated_at"])
-    return _record(
-        project,
+def project_mark_lost(*, project, actor, lost_reason, note="", seen_stage=None, seen_status=None):
+    """An open or paused project is lost (a paused one directly, without being reopened first)."""
+    locked = _lock(project)
+    _refuse_if_stale(locked, seen_stage, seen_status)
+    if locked.status not in (ProjectStatus.OPEN, ProjectStatus.ON_HOLD):
+        raise ValidationError(
+            _("The project is %(status)s; only an open or paused project can be marked lost."),
+            code="not_open",
+            params={"status": locked.get_status_display()},
+        )
+    from_status = locked.status
+    locked.status = ProjectStatus.LOST
+    locked.lost_reason = lost_reason
+    locked.status_note = note.strip()
+    locked.resume_on = None
+    locked.save(update_fields=["status", "lost_reason", "status_note", "resume_on", "updated_at"])
+    row = _record(
+        locked,
         kind=StageChange.LOST,
         actor=actor,
-        from_stage=project.stage,
+        from_stage=locked.stage,
         from_status=from_status,
-        reason=project.status_note,
+        reason=locked.status_note,
         lost_reason=lost_reason,
     )
+    return _done(project, locked, row)
 
 
 @transaction.atomic
-def project_put_on_hold(*, project, actor, reason, resume_on):
-    _require_open(project)
+def project_put_on_hold(*, project, actor, reason, resume_on, seen_stage=None, seen_status=None):
+    locked = _lock(project)
+    _refuse_if_stale(locked, seen_stage, seen_status)
+    _require_open(locked)
     if resume_on <= timezone.localdate():
         raise ValidationError(_("The resume date must be in the future."), code="resume_in_past")
-    from_status = project.status
-    project.status = ProjectStatus.ON_HOLD
-    project.status_note = reason.strip()
-    project.resume_on = resume_on
-    project.save(update_fields=["status", "status_note", "resume_on", "updated_at"])
-    return _record(
-        project,
+    from_status = locked.status
+    locked.status = ProjectStatus.ON_HOLD
+    locked.status_note = reason.strip()
+    locked.resume_on = resume_on
+    locked.save(update_fields=["status", "status_note", "resume_on", "updated_at"])
+    row = _record(
+        locked,
         kind=StageChange.HOLD,
         actor=actor,
-        from_stage=project.stage,
+        from_stage=locked.stage,
         from_status=from_status,
-        reason=project.status_note,
+        reason=locked.status_note,
         resume_on=resume_on,
     )
+    return _done(project, locked, row)
 
 
 @transaction.atomic
-def project_reopen(*, project, actor, reason=""):
-    if project.status not in (ProjectStatus.LOST, ProjectStatus.ON_HOLD):
-        raise ValidationError(_("Only a lost or paused project can be reopened."), code="not_closed")
-    from_status = project.status
-    project.status = ProjectStatus.OPEN
-    project.lost_reason = None
-    project.status_note = ""
-    project.resume_on = None
-    # The stage clock restarts: time spent lost or on hold is not time spent selling.
-    project.stage_entered_at = timezone.now()
-    project.save(update_fields=["status", "lost_reason", "status_note", "resume_on", "stage_entered_at", "updated_at"])
-    return _record(
-        project,
+def project_complete(*, project, actor, note="", seen_stage=None, seen_status=None):
+    """Close a delivered deal: from fulfilment or after-sales, the relationship on it is done."""
+    locked = _lock(project)
+    _refuse_if_stale(locked, seen_stage, seen_status)
+    _require_open(locked)
+    if locked.stage < StageNumber.FULFILMENT:
+        raise ValidationError(_("Only a project in fulfilment or after-sales can be completed."), code="not_delivered")
+    from_status = locked.status
+    locked.status = ProjectStatus.COMPLETED
+    locked.status_note = note.strip()
+    locked.save(update_fields=["status", "status_note", "updated_at"])
+    row = _record(
+        locked,
+        kind=StageChange.COMPLETE,
+        actor=actor,
+        from_stage=locked.stage,
+        from_status=from_status,
+        reason=locked.status_note,
+    )
+    return _done(project, locked, row)
+
+
+@transaction.atomic
+def project_reopen(*, project, actor, reason="", seen_stage=None, seen_status=None):
+    locked = _lock(project)
+    _refuse_if_stale(locked, seen_stage, seen_status)
+    if locked.status == ProjectStatus.OPEN:
+        raise ValidationError(_("The project is already open."), code="not_closed")
+    from_status = locked.status
+    locked.status = ProjectStatus.OPEN
+    locked.lost_reason = None
+    locked.status_note = ""
+    locked.resume_on = None
+    # The stage clock restarts: time spent lost, on hold or closed is not time spent selling.
+    locked.stage_entered_at = timezone.now()
+    locked.save(update_fields=["status", "lost_reason", "status_note", "resume_on", "stage_entered_at", "updated_at"])
+    row = _record(
+        locked,
         kind=StageChange.REOPEN,
         actor=actor,
-        from_stage=project.stage,
+        from_stage=locked.stage,
         from_status=from_status,
         reason=reason.strip(),
     )
+    return _done(project, locked, row)

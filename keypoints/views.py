@@ -1,7 +1,7 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404
@@ -19,14 +19,18 @@ from customers.views import form_page
 from . import exports, selectors, services
 from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter
-from .forms import HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
+from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
 from .models import KeyPoint, NextStepStatus
 
 LEDGER_PAGE_SIZE = 50
 
 
-def project_detail(request, pk, form=None, status=200, open_form=False):
-    project = permissions.get_project_for_user(request.user, pk)
+def project_detail(request, pk):
+    return _render_project(request, permissions.get_project_for_user(request.user, pk))
+
+
+def _render_project(request, project, *, form=None, status=200, open_form=False):
+    """The project page; views that refuse a change render it again with their form or message."""
     can_write = permissions.can_write(request.user)
     history = list(project.stage_history.select_related("actor", "lost_reason"))
     keypoints = selectors.with_timeline_relations(project.keypoints.order_by("-stage", "-occurred_at", "-pk"))
@@ -46,6 +50,9 @@ def project_detail(request, pk, form=None, status=200, open_form=False):
             "next_steps": selectors.open_next_steps(keypoints),
             "form": form,
             "can_write": can_write,
+            "can_complete": permissions.can_complete(request.user, project),
+            "can_reopen": permissions.can_reopen(request.user, project),
+            "advance_form": AdvanceForm(project=project) if can_write else None,
             "open_form": open_form,
         },
         status=status,
@@ -77,13 +84,13 @@ def keypoint_create(request, project_pk):
     form = KeyPointForm(request.POST, project=project, user=request.user)
     if "switch_stage" in request.POST:
         # Without JavaScript, choosing another stage re-renders the form with that stage's elements.
-        return project_detail(request, project.pk, form=_unbound_copy(form, project, request.user), open_form=True)
+        return _render_project(request, project, form=_unbound_copy(form, project, request.user), open_form=True)
     token = request.POST.get("client_token")
     already = _existing_for_token(token, project)
     if already is not None:
         return redirect(_anchor(already))
     if not form.is_valid():
-        return project_detail(request, project.pk, form=form, status=400)
+        return _render_project(request, project, form=form, status=400)
     keypoint = form.save(commit=False)
     keypoint.project = project
     keypoint.client_token = form.cleaned_data.get("client_token")
@@ -94,6 +101,9 @@ def keypoint_create(request, project_pk):
             our_participants=form.cleaned_data["our_participants"],
             customer_participants=form.cleaned_data["customer_participants"],
         )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_project(request, project, form=form, status=400)
     except IntegrityError:
         # The same form sent twice at once: the other request saved it.
         already = _existing_for_token(token, project)
@@ -173,16 +183,20 @@ def keypoint_edit(request, pk):
         if "switch_stage" in request.POST:
             form = _unbound_copy(form, project, request.user)
         elif form.is_valid():
-            services.keypoint_update(
-                keypoint=form.save(commit=False),
-                actor=request.user,
-                our_participants=form.cleaned_data["our_participants"],
-                customer_participants=form.cleaned_data["customer_participants"],
-            )
-            messages.success(request, _("Key point saved."))
-            if request.htmx:
-                return HttpResponseClientRedirect(_anchor(keypoint))
-            return redirect(_anchor(keypoint))
+            try:
+                services.keypoint_update(
+                    keypoint=form.save(commit=False),
+                    actor=request.user,
+                    our_participants=form.cleaned_data["our_participants"],
+                    customer_participants=form.cleaned_data["customer_participants"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Key point saved."))
+                if request.htmx:
+                    return HttpResponseClientRedirect(_anchor(keypoint))
+                return redirect(_anchor(keypoint))
     context = {"form": form, "keypoint": keypoint, "project": project, "customer": project.customer}
     return render(request, template, context, status=400 if form.errors else 200)
 
@@ -203,48 +217,58 @@ def next_step_toggle(request, pk):
 @require_POST
 def project_advance(request, pk):
     project = permissions.get_project_for_user(request.user, pk, write=True)
+    form = AdvanceForm(request.POST, project=project)
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return _render_project(request, project, status=400)
     try:
-        services.project_advance_stage(project=project, actor=request.user)
+        services.project_advance_stage(project=project, actor=request.user, **form.seen())
     except ValidationError as error:
-        # The page again, saying why the project cannot move on yet.
+        # The page again, saying why the project cannot move on (or what changed meanwhile).
         messages.error(request, " ".join(error.messages))
-        return project_detail(request, project.pk, status=400)
+        project.refresh_from_db()
+        return _render_project(request, project, status=409 if error.code == "stale" else 400)
     messages.success(request, _("Moved to %(stage)s.") % {"stage": project.get_stage_display()})
     return redirect("projects:detail", pk=project.pk)
 
 
-def _status_change(request, pk, form_class, apply, title):
+def _status_change(request, pk, form_class, apply, title, allowed=None):
     project = permissions.get_project_for_user(request.user, pk, write=True)
-    kwargs = {"project": project} if form_class is StageChangeForm else {}
-    form = form_class(request.POST or None, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            apply(project, form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("Project updated: %(status)s, %(stage)s.")
-                % {
-                    "status": project.get_status_display(),
-                    "stage": project.get_stage_display(),
-                },
-            )
-            return redirect("projects:detail", pk=project.pk)
+    if allowed is not None and not allowed(request.user, project):
+        raise PermissionDenied
+    form = form_class(request.POST or None, project=project)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                apply(project, form.cleaned_data, form.seen())
+            except ValidationError as error:
+                form.add_error(None, error)
+                if error.code == "stale":
+                    status = 409
+                    project.refresh_from_db()
+                    form.refresh_seen()
+            else:
+                messages.success(
+                    request,
+                    _("Project updated: %(status)s, %(stage)s.")
+                    % {"status": project.get_status_display(), "stage": project.get_stage_display()},
+                )
+                return redirect("projects:detail", pk=project.pk)
     return render(
         request,
         "keypoints/status_form.html",
         {"form": form, "project": project, "customer": project.customer, "title": title},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def project_stage_change(request, pk):
-    def apply(project, data):
+    def apply(project, data, seen):
         services.project_change_stage(
-            project=project, actor=request.user, to_stage=data["to_stage"], reason=data["reason"]
+            project=project, actor=request.user, to_stage=data["to_stage"], reason=data["reason"], **seen
         )
 
     return _status_change(request, pk, StageChangeForm, apply, _("Go back or skip a stage"))
@@ -252,9 +276,9 @@ def project_stage_change(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def project_lost(request, pk):
-    def apply(project, data):
+    def apply(project, data, seen):
         services.project_mark_lost(
-            project=project, actor=request.user, lost_reason=data["lost_reason"], note=data["note"]
+            project=project, actor=request.user, lost_reason=data["lost_reason"], note=data["note"], **seen
         )
 
     return _status_change(request, pk, LostForm, apply, _("Mark the project lost"))
@@ -262,20 +286,30 @@ def project_lost(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def project_hold(request, pk):
-    def apply(project, data):
+    def apply(project, data, seen):
         services.project_put_on_hold(
-            project=project, actor=request.user, reason=data["reason"], resume_on=data["resume_on"]
+            project=project, actor=request.user, reason=data["reason"], resume_on=data["resume_on"], **seen
         )
 
     return _status_change(request, pk, HoldForm, apply, _("Put the project on hold"))
 
 
 @require_http_methods(["GET", "POST"])
-def project_reopen(request, pk):
-    def apply(project, data):
-        services.project_reopen(project=project, actor=request.user, reason=data["reason"])
+def project_complete(request, pk):
+    def apply(project, data, seen):
+        services.project_complete(project=project, actor=request.user, note=data["note"], **seen)
 
-    return _status_change(request, pk, ReopenForm, apply, _("Reopen the project"))
+    return _status_change(
+        request, pk, CompleteForm, apply, _("Close the project as completed"), allowed=permissions.can_complete
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def project_reopen(request, pk):
+    def apply(project, data, seen):
+        services.project_reopen(project=project, actor=request.user, reason=data["reason"], **seen)
+
+    return _status_change(request, pk, ReopenForm, apply, _("Reopen the project"), allowed=permissions.can_reopen)
 
 
 # The ledger -------------------------------------------------------------------------------------

@@ -29,3 +29,11 @@ def budget_range(project):
     if low is None or high is None or low == high:
         return cny(low if high is None else high)
     return f"{cny(low)} – {cny(high)}"
+
+
+@register.filter
+def deal_value(project):
+    """What a deal is worth: the signed amount once signed, else its budget range."""
+    if project.signed_amount is not None:
+        return cny(project.signed_amount)
+    return budget_range(project)

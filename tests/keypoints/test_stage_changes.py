@@ -7,13 +7,18 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.models import LostReason, ProjectStatus
+from customers.models import LostReason, Project, ProjectStatus
 from keypoints import services
 from keypoints.models import StageChange, StageHistory
 from keypoints.stages import StageNumber
 from tests.factories import KeyPointFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def seen(project, **data):
+    """What a stage form posts: its fields, and the stage and status the page showed."""
+    return {"seen_stage": project.stage, "seen_status": project.status, **data}
 
 
 def last_history(project):
@@ -119,20 +124,76 @@ def test_every_change_leaves_one_history_row(project, rep):
     assert kinds == ["advance", "back", "hold", "reopen"]
 
 
-def test_a_new_project_starts_its_history(client_for, rep, rep_customer):
+def test_a_new_project_starts_its_history_at_lead(client_for, rep, rep_customer):
     client_for(rep).post(
-        reverse("projects:create", args=[rep_customer.pk]),
-        {"name": "新项目", "source": "inbound", "stage": "2"},
+        reverse("projects:create", args=[rep_customer.pk]), {"name": "新项目", "source": "inbound", "stage": "1"}
     )
     row = StageHistory.objects.get()
-    assert (row.kind, row.from_stage, row.to_stage, row.actor) == (StageChange.CREATED, None, 2, rep)
+    assert (row.kind, row.from_stage, row.to_stage, row.to_status, row.actor) == (
+        StageChange.CREATED,
+        None,
+        1,
+        ProjectStatus.OPEN,
+        rep,
+    )
+
+
+def test_a_project_started_later_records_the_reason_as_a_skip(client_for, rep, rep_customer):
+    response = client_for(rep).post(
+        reverse("projects:create", args=[rep_customer.pk]),
+        {"name": "新项目", "source": "inbound", "stage": "3", "start_reason": "展会上已看过方案演示"},
+    )
+    assert response.status_code == 302
+    project = Project.objects.get(name="新项目")
+    rows = list(project.stage_history.order_by("at", "pk"))
+    assert [(r.kind, r.from_stage, r.to_stage, r.reason) for r in rows] == [
+        (StageChange.CREATED, None, 1, ""),
+        (StageChange.SKIP, 1, 3, "展会上已看过方案演示"),
+    ]
+    assert project.stage == 3
+
+
+def test_a_project_started_later_without_a_reason_is_refused(client_for, rep, rep_customer):
+    response = client_for(rep).post(
+        reverse("projects:create", args=[rep_customer.pk]), {"name": "新项目", "source": "inbound", "stage": "2"}
+    )
+    assert response.status_code == 400
+    assert not Project.objects.filter(name="新项目").exists()
+    assert "start_reason" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("stage", [5, 6, 7])
+def test_a_project_cannot_be_created_at_or_past_contract_signing(client_for, rep, rep_customer, stage):
+    response = client_for(rep).post(
+        reverse("projects:create", args=[rep_customer.pk]),
+        {"name": "新项目", "source": "inbound", "stage": str(stage), "start_reason": "老客户"},
+    )
+    assert response.status_code == 400
+    assert not Project.objects.filter(name="新项目").exists()
+
+
+@pytest.mark.parametrize("stage", [5, 6])
+def test_the_create_service_refuses_contract_stages_without_a_contract(rep, rep_customer, stage):
+    with pytest.raises(ValidationError) as raised:
+        services.project_create(
+            project=Project(customer=rep_customer, name="x", source="other", stage=stage), actor=rep, reason="r"
+        )
+    assert raised.value.code == "contract_missing"
+    assert not Project.objects.exists()
+
+
+def test_the_create_service_needs_a_reason_past_lead(rep, rep_customer):
+    with pytest.raises(ValidationError) as raised:
+        services.project_create(project=Project(customer=rep_customer, name="x", source="other", stage=2), actor=rep)
+    assert raised.value.code == "reason_required"
+    assert not Project.objects.exists()
 
 
 # The pages ---------------------------------------------------------------------------------------
 
 
 def test_rep_advances_from_the_project_page(client_for, rep, project):
-    response = client_for(rep).post(reverse("projects:advance", args=[project.pk]))
+    response = client_for(rep).post(reverse("projects:advance", args=[project.pk]), seen(project))
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.stage == 2
@@ -142,7 +203,7 @@ def test_advance_refused_by_a_rule_explains_why_and_changes_nothing(client_for, 
     project.stage = StageNumber.NEGOTIATION
     project.save()
     client = client_for(rep)
-    response = client.post(reverse("projects:advance", args=[project.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("projects:advance", args=[project.pk]), seen(project), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "contract number" in response.content.decode()
     project.refresh_from_db()
@@ -151,9 +212,10 @@ def test_advance_refused_by_a_rule_explains_why_and_changes_nothing(client_for, 
 
 def test_stage_change_page_without_a_reason_is_400(client_for, rep, project):
     response = client_for(rep).post(
-        reverse("projects:stage_change", args=[project.pk]), {"to_stage": "3", "reason": ""}
+        reverse("projects:stage_change", args=[project.pk]), seen(project, to_stage="3", reason="")
     )
     assert response.status_code == 400
+    assert "reason" in response.context["form"].errors
     project.refresh_from_db()
     assert project.stage == 1
 
@@ -161,7 +223,7 @@ def test_stage_change_page_without_a_reason_is_400(client_for, rep, project):
 def test_lost_page_marks_the_project_lost(client_for, rep, project):
     reason = LostReason.objects.first()
     response = client_for(rep).post(
-        reverse("projects:lost", args=[project.pk]), {"lost_reason": reason.pk, "note": "客户预算取消"}
+        reverse("projects:lost", args=[project.pk]), seen(project, lost_reason=reason.pk, note="客户预算取消")
     )
     assert response.status_code == 302
     project.refresh_from_db()
@@ -170,15 +232,17 @@ def test_lost_page_marks_the_project_lost(client_for, rep, project):
 
 def test_lost_page_offers_only_active_reasons(client_for, rep, project):
     retired = LostReason.objects.create(name="已停用的原因", is_active=False)
-    response = client_for(rep).post(reverse("projects:lost", args=[project.pk]), {"lost_reason": retired.pk})
+    response = client_for(rep).post(reverse("projects:lost", args=[project.pk]), seen(project, lost_reason=retired.pk))
     assert response.status_code == 400
+    assert "lost_reason" in response.context["form"].errors
 
 
 def test_hold_page_with_a_past_date_is_400(client_for, rep, project):
     response = client_for(rep).post(
-        reverse("projects:hold", args=[project.pk]), {"reason": "等预算", "resume_on": "2020-01-01"}
+        reverse("projects:hold", args=[project.pk]), seen(project, reason="等预算", resume_on="2020-01-01")
     )
     assert response.status_code == 400
+    assert "resume_on" in response.context["form"].errors
     project.refresh_from_db()
     assert project.status == ProjectStatus.OPEN
 
@@ -203,7 +267,7 @@ def test_manager_stage_changes_are_refused(client_for, manager, project, url_nam
 
 @pytest.mark.parametrize("role", ["admin", "lead"])
 def test_lead_and_admin_change_any_project(client_for, users, other_project, role):
-    response = client_for(users[role]).post(reverse("projects:advance", args=[other_project.pk]))
+    response = client_for(users[role]).post(reverse("projects:advance", args=[other_project.pk]), seen(other_project))
     assert response.status_code == 302
     other_project.refresh_from_db()
     assert other_project.stage == 2
