@@ -178,7 +178,8 @@ def _require_contract_recorded(project):
 
 def _move(project, *, to_stage, kind, actor, reason=""):
     from_stage, from_status = project.stage, project.status
-    if to_stage >= StageNumber.CONTRACT > from_stage:
+    if to_stage >= StageNumber.CONTRACT:
+        # Never at or past contract signing without the contract on record.
         _require_contract_recorded(project)
     project.stage = to_stage
     project.stage_entered_at = timezone.now()
