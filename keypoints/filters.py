@@ -30,7 +30,7 @@ def sort_choices():
 
 class KeyPointFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
-    owner = IdModelChoiceFilter(label=_("Owner"), queryset=None, field_name="project__owner")
+    owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="project__owner")
     customer = IdModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
     occurred_from = django_filters.DateFilter(
         label=_("Date from"), field_name="occurred_at", lookup_expr="date__gte", widget=DateInput()
@@ -57,7 +57,7 @@ class KeyPointFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.user = user
         # Dropdowns offer only what this user may see.
-        self.filters["owner"].queryset = permissions.owner_filter_choices(user)
+        self.filters["owner"].queryset = permissions.project_owner_choices(user)
         self.filters["customer"].queryset = permissions.visible_customers(user).only("pk", "legal_name")
         style_filter_widgets(self)
 

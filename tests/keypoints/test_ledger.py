@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keypoints.models import NextStepStatus
-from tests.factories import KeyPointFactory, ProjectFactory
+from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,21 @@ def test_filter_by_customer_and_owner(client_for, lead, ledger, project, other_p
     client = client_for(lead)
     assert summaries(get(client, customer=other_project.customer_id)) == {"乙方的记录"}
     assert summaries(get(client, owner=other_rep.pk)) == {"乙方的记录"}
+
+
+def test_filter_by_a_project_owner_who_owns_no_customer(client_for, rep, rep_customer, ledger):
+    helper = UserFactory(username="helper")
+    KeyPointFactory(project=ProjectFactory(customer=rep_customer, owner=helper), summary="助手的项目")
+    response = get(client_for(rep), owner=helper.pk)
+    assert response.status_code == 200
+    assert summaries(response) == {"助手的项目"}
+
+
+def test_rep_owner_dropdown_offers_the_project_owners_in_their_scope(client_for, rep, rep_customer, ledger):
+    helper = UserFactory(username="helper")
+    ProjectFactory(customer=rep_customer, owner=helper)
+    form = get(client_for(rep)).context["filter"].form
+    assert set(form.fields["owner"].queryset) == {rep, helper}
 
 
 def test_incomplete_only_and_mine(client_for, rep, project, ledger):
