@@ -19,6 +19,8 @@ SORTS = {
     "due": ("next_step_due", _("Next step due")),
 }
 
+SORT_VALUES = {*SORTS, *(f"-{key}" for key in SORTS)}
+
 
 def sort_choices():
     choices = []
@@ -53,8 +55,13 @@ class KeyPointFilter(django_filters.FilterSet):
         model = KeyPoint
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user, **kwargs):
+        if data is not None and data.get("sort") and data["sort"] not in SORT_VALUES:
+            # An unknown sort (an old bookmark) falls back to newest first: unlike a bad filter, it
+            # changes no row, so the page and the export still answer.
+            data = data.copy()
+            del data["sort"]
+        super().__init__(data, *args, **kwargs)
         self.user = user
         # Dropdowns offer only what this user may see.
         self.filters["owner"].queryset = permissions.project_owner_choices(user)

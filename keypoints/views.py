@@ -288,6 +288,10 @@ def _ledger_filter(request):
 
 def ledger(request):
     ledger_filter = _ledger_filter(request)
+    if ledger_filter.is_bound and not ledger_filter.is_valid():
+        # As the export does: a filter that cannot apply lists nothing (not everything, which would
+        # look filtered); the filter bar says what is wrong.
+        return render(request, "keypoints/ledger.html", {"filter": ledger_filter, "page": None}, status=400)
     page = Paginator(ledger_filter.qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

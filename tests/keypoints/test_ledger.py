@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from keypoints.models import NextStepStatus
 from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
@@ -138,8 +139,37 @@ def test_sorting(client_for, lead, ledger):
 
 
 def test_unknown_sort_is_ignored_not_an_error(client_for, lead, ledger):
-    response = get(client_for(lead), sort="password")
+    client = client_for(lead)
+    response = get(client, sort="password")
     assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 4
+    assert export(client, "csv", sort="password").status_code == 200
+
+
+def filter_bar(response):
+    html = response.content.decode()
+    return html[html.index('role="search"') : html.index("</form>", html.index('role="search"'))]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"occurred_from": "not-a-date"}, {"stage": "99"}, {"owner": "abc"}, {"method": "fax", "stage": "2"}],
+)
+def test_an_invalid_filter_shows_its_error_in_the_filter_bar_and_lists_nothing(client_for, lead, ledger, params):
+    client = client_for(lead)
+    response = get(client, **params)
+    assert response.status_code == 400
+    errors = response.context["filter"].form.errors
+    assert errors
+    bar = filter_bar(response)
+    assert 'data-testid="filter-errors"' in bar
+    for messages in errors.values():
+        assert all(escape(message) in bar for message in messages)
+    assert response.context["page"] is None
+    html = response.content.decode()
+    assert not any(keypoint.summary in html for keypoint in ledger.values())
+    # The export refuses the same input.
+    assert export(client, "csv", **params).status_code == 400
 
 
 def test_ledger_is_paginated(client_for, lead, project):
