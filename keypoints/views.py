@@ -79,9 +79,9 @@ def keypoint_create(request, project_pk):
         # Without JavaScript, choosing another stage re-renders the form with that stage's elements.
         return project_detail(request, project.pk, form=_unbound_copy(form, project, request.user), open_form=True)
     token = request.POST.get("client_token")
-    already = _existing_for_token(token, project)
+    already = _existing_for_token(token)
     if already is not None:
-        return redirect(_anchor(already))
+        return _already_sent(request, project, already)
     if not form.is_valid():
         return project_detail(request, project.pk, form=form, status=400)
     keypoint = form.save(commit=False)
@@ -96,20 +96,37 @@ def keypoint_create(request, project_pk):
         )
     except IntegrityError:
         # The same form sent twice at once: the other request saved it.
-        already = _existing_for_token(token, project)
+        already = _existing_for_token(token)
         if already is None:
             raise
-        return redirect(_anchor(already))
+        return _already_sent(request, project, already)
     messages.success(request, _("Key point logged."))
     return redirect(_anchor(keypoint))
 
 
-def _existing_for_token(token, project):
+def _existing_for_token(token):
     try:
         token = uuid.UUID(str(token))
     except ValueError:
         return None
-    return KeyPoint.objects.filter(client_token=token, project=project).first()
+    return KeyPoint.objects.filter(client_token=token).first()
+
+
+def _already_sent(request, project, already):
+    """A post whose token a saved key point holds: on this project, a double submit of that record;
+    on another, a form copied or tampered with. That one is refused, not saved under a fresh token:
+    a double submit of it would then log it twice. The input comes back with a fresh token, so that
+    saving again logs it once, and nothing of the other project is shown."""
+    if already.project_id == project.pk:
+        return redirect(_anchor(already))
+    data = request.POST.copy()
+    data["client_token"] = str(uuid.uuid4())
+    form = KeyPointForm(data, project=project, user=request.user)
+    form.add_error(
+        None,
+        _("This form was already used on another project, so nothing was saved. Check the entries and save again."),
+    )
+    return project_detail(request, project.pk, form=form, status=400)
 
 
 def _unbound_copy(form, project, user):
