@@ -156,7 +156,7 @@ def test_rep_logs_advances_exports_and_a_manager_reads(page, login, new_context,
     article = page.locator(f"article#kp-{needs.pk}")
     expect(article).to_contain_text(DECISION_PROCESS)
     expect(article.get_by_test_id("completeness")).to_have_text("4 of 6 elements")
-    expect(article.get_by_test_id("missing")).to_have_text("Missing: Explicit pains、Implicit needs")
+    expect(article.get_by_test_id("missing")).to_have_text("Missing: Explicit pains, Implicit needs")
     expect(page.locator(f"article#kp-{lead.pk}")).to_be_visible()
 
     # 4. The ledger lists both; its XLSX export holds them and nothing of rep1's own customers.
