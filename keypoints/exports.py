@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -51,7 +51,7 @@ def header():
 
 def _getter(name):
     """A function from a key point to the cell of one column; built once per export, not per row,
-    in the export's language (its list separator)."""
+    in the export's language: its list separator and date formats."""
     separator = list_separator()
     if name == "customer":
         return lambda kp: kp.project.customer.legal_name
@@ -73,10 +73,13 @@ def _getter(name):
     if isinstance(field, models.BooleanField):
         yes, no = _("Yes"), _("No")
         return lambda kp: "" if getattr(kp, name) is None else (yes if getattr(kp, name) else no)
+    # Dates are text cells, written as the pages show them.
     if isinstance(field, models.DateTimeField):
-        return lambda kp: timezone.localtime(getattr(kp, name)).strftime("%Y-%m-%d %H:%M")
+        datetime_format = formats.get_format("DATETIME_FORMAT")
+        return lambda kp: dateformat.format(timezone.localtime(getattr(kp, name)), datetime_format)
     if isinstance(field, models.DateField):
-        return lambda kp: getattr(kp, name) and getattr(kp, name).isoformat()
+        date_format = formats.get_format("DATE_FORMAT")
+        return lambda kp: getattr(kp, name) and dateformat.format(getattr(kp, name), date_format)
     return lambda kp: getattr(kp, name)
 
 

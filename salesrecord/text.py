@@ -1,6 +1,7 @@
 """Punctuation that follows the page language: 、 and ： in Chinese, ", " and ": " in English.
 
 The marks are translations (msgctxt "punctuation"), so that a language added later brings its own.
+Dates follow the language through the format modules in salesrecord/formats/.
 """
 
 from django.utils.translation import pgettext

@@ -1,11 +1,13 @@
-"""The punctuation helpers: one answer per language, escaped like any other template output."""
+"""The punctuation and date helpers: one answer per language, escaped like any other template output."""
 
+import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import formats, translation
 
 from salesrecord import text
 
@@ -15,6 +17,23 @@ def test_list_separator_and_colon_follow_the_language(language, joined, colon):
     with translation.override(language):
         assert text.join_list(["甲", "乙", "丙"]) == joined
         assert text.colon() == colon
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "moment"),
+    [("zh-hans", "2026-03-05", "2026-03-05 09:07"), ("en", "5 Mar 2026", "5 Mar 2026 09:07")],
+)
+def test_one_date_format_per_language(language, day, moment):
+    with translation.override(language):
+        assert formats.date_format(date(2026, 3, 5)) == day
+        assert formats.date_format(date(2026, 3, 5), "SHORT_DATE_FORMAT") == day
+        assert formats.date_format(datetime(2026, 3, 5, 9, 7), "DATETIME_FORMAT") == moment
+        assert formats.date_format(datetime(2026, 3, 5, 9, 7), "SHORT_DATETIME_FORMAT") == moment
+
+
+def test_date_inputs_still_read_iso_dates_in_english():
+    with translation.override("en"):
+        assert "%Y-%m-%d" in formats.get_format("DATE_INPUT_FORMATS")
 
 
 def render(source, **context):
@@ -35,6 +54,10 @@ def test_colon_tag():
         assert render("{% colon %}") == "："
 
 
+# A date pattern written into a template ("Y-m-d") instead of a format name ("DATETIME_FORMAT").
+DATE_PATTERN = re.compile(r"""\|date:["'](?![A-Z_]+["'])""")
+
+
 # The helpers themselves name the marks in their documentation.
 HELPERS = {Path("salesrecord/text.py"), Path("customers/templatetags/salesrecord.py")}
 
@@ -50,10 +73,10 @@ def code_and_templates():
                 yield path
 
 
-def test_no_template_or_module_writes_chinese_punctuation():
+def test_no_template_or_module_writes_chinese_punctuation_or_a_date_pattern():
     offenders = []
     for path in code_and_templates():
         source = path.read_text(encoding="utf-8")
-        if "、" in source or "：" in source:
+        if "、" in source or "：" in source or DATE_PATTERN.search(source):
             offenders.append(str(path.relative_to(settings.BASE_DIR)))
     assert offenders == []

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.models import LostReason, ProjectStatus
 from keypoints.models import KeyPoint
@@ -117,3 +117,53 @@ def test_chinese_export_joins_lists_with_the_enumeration_comma(client_for, rep, 
     record = export_record(client_for(rep), "zh-hans", export_format)
     assert record["客户方参与人员"] == "李工、王总"
     assert record["缺失要素"] == "付款计划、风险提示"
+
+
+# Dates: one format per language -----------------------------------------------------------------------
+
+
+def test_english_project_page_shows_english_dates(client_for, rep, project, contract):
+    html = page(client_for(rep), project_url(project), "en")
+    assert "30 Apr 2026" in html  # the signing date among the stage's elements
+    assert "8 May 2026" in html  # the next step's due date
+    assert "29 Apr 2026 14:05" in html  # when it happened
+    assert "2026-04-30" not in html and "2026-05-08" not in html
+
+
+def test_chinese_project_page_shows_iso_dates(client_for, rep, project, contract):
+    html = page(client_for(rep), project_url(project), "zh-hans")
+    assert "2026-04-30" in html and "2026-05-08" in html and "2026-04-29 14:05" in html
+    assert "2026年" not in html and "Apr" not in html
+
+
+def test_stage_values_show_the_signing_date_in_the_languages_format(contract):
+    with translation.override("en"):
+        assert ("Signing date", "30 Apr 2026") in contract.stage_values()
+    with translation.override("zh-hans"):
+        assert ("签约日期", "2026-04-30") in contract.stage_values()
+
+
+@pytest.mark.parametrize(
+    ("language", "occurred", "due"), [("en", "29 Apr 2026", "8 May 2026"), ("zh-hans", "2026-04-29", "2026-05-08")]
+)
+def test_ledger_dates_follow_the_language(client_for, rep, contract, language, occurred, due):
+    html = page(client_for(rep), reverse("keypoints:ledger"), language)
+    assert occurred in html and due in html
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_english_export_writes_english_dates(client_for, rep, contract, export_format):
+    record = export_record(client_for(rep), "en", export_format)
+    assert record["Signing date"] == "30 Apr 2026"
+    assert record["Next step due"] == "8 May 2026"
+    assert record["When"] == "29 Apr 2026 14:05"
+    assert record["Logged at"] == "29 Apr 2026 18:30"
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_chinese_export_writes_iso_dates(client_for, rep, contract, export_format):
+    record = export_record(client_for(rep), "zh-hans", export_format)
+    assert record["签约日期"] == "2026-04-30"
+    assert record["下一步截止日期"] == "2026-05-08"
+    assert record["时间"] == "2026-04-29 14:05"
+    assert record["录入时间"] == "2026-04-29 18:30"
