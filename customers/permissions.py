@@ -114,3 +114,9 @@ def team_candidates():
 def owner_filter_choices(user):
     """Owners a user may filter by: only owners of customers they can see."""
     return get_user_model().objects.filter(owned_customers__in=visible_customers(user)).distinct()
+
+
+def project_owner_choices(user):
+    """Project owners a user may filter by: owners of the projects they can see, whether or not they own
+    a customer (a lead may own the project on a rep's customer)."""
+    return get_user_model().objects.filter(owned_projects__in=visible_projects(user)).distinct()

@@ -30,12 +30,12 @@ def customer_list(request):
         .order_by("legal_name", "pk")
     )
     customer_filter = CustomerFilter(request.GET or None, queryset=customers, user=request.user)
-    page = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "customers/customer_list.html",
-        {"filter": customer_filter, "page": page, "can_write": permissions.can_write(request.user)},
-    )
+    context = {"filter": customer_filter, "page": None, "can_write": permissions.can_write(request.user)}
+    if customer_filter.is_bound and not customer_filter.is_valid():
+        # A filter that cannot apply lists nothing, rather than every customer as if filtered.
+        return render(request, "customers/customer_list.html", context, status=400)
+    context["page"] = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "customers/customer_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])

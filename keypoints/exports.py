@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from salesrecord.text import list_separator
 
 from .models import KeyPoint
 from .stages import COMMON_FIELDS, STAGES, all_stage_fields
@@ -48,18 +50,20 @@ def header():
 
 
 def _getter(name):
-    """A function from a key point to the cell of one column; built once per export, not per row."""
+    """A function from a key point to the cell of one column; built once per export, not per row,
+    in the export's language: its list separator and date formats."""
+    separator = list_separator()
     if name == "customer":
         return lambda kp: kp.project.customer.legal_name
     if name == "project":
         return lambda kp: kp.project.name
     if name in ("our_participants", "customer_participants"):
-        return lambda kp: "、".join(str(item) for item in getattr(kp, name).all())
+        return lambda kp: separator.join(str(item) for item in getattr(kp, name).all())
     if name == "completeness":
         return lambda kp: f"{kp.elements_filled}/{kp.elements_total}"
     if name == "missing_elements":
         labels = {element.key: str(element.label) for stage in STAGES for element in stage.elements}
-        return lambda kp: "、".join(labels.get(key, key) for key in kp.missing_elements)
+        return lambda kp: separator.join(labels.get(key, key) for key in kp.missing_elements)
     if name in ("author", "next_step_owner"):
         return lambda kp: str(getattr(kp, name))
     field = KeyPoint._meta.get_field(name)
@@ -69,10 +73,13 @@ def _getter(name):
     if isinstance(field, models.BooleanField):
         yes, no = _("Yes"), _("No")
         return lambda kp: "" if getattr(kp, name) is None else (yes if getattr(kp, name) else no)
+    # Dates are text cells, written as the pages show them.
     if isinstance(field, models.DateTimeField):
-        return lambda kp: timezone.localtime(getattr(kp, name)).strftime("%Y-%m-%d %H:%M")
+        datetime_format = formats.get_format("DATETIME_FORMAT")
+        return lambda kp: dateformat.format(timezone.localtime(getattr(kp, name)), datetime_format)
     if isinstance(field, models.DateField):
-        return lambda kp: getattr(kp, name) and getattr(kp, name).isoformat()
+        date_format = formats.get_format("DATE_FORMAT")
+        return lambda kp: getattr(kp, name) and dateformat.format(getattr(kp, name), date_format)
     return lambda kp: getattr(kp, name)
 
 

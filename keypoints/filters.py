@@ -19,6 +19,8 @@ SORTS = {
     "due": ("next_step_due", _("Next step due")),
 }
 
+SORT_VALUES = {*SORTS, *(f"-{key}" for key in SORTS)}
+
 
 def sort_choices():
     choices = []
@@ -30,7 +32,7 @@ def sort_choices():
 
 class KeyPointFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
-    owner = IdModelChoiceFilter(label=_("Owner"), queryset=None, field_name="project__owner")
+    owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="project__owner")
     customer = IdModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
     occurred_from = django_filters.DateFilter(
         label=_("Date from"), field_name="occurred_at", lookup_expr="date__gte", widget=DateInput()
@@ -53,11 +55,16 @@ class KeyPointFilter(django_filters.FilterSet):
         model = KeyPoint
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user, **kwargs):
+        if data is not None and data.get("sort") and data["sort"] not in SORT_VALUES:
+            # An unknown sort (an old bookmark) falls back to newest first: unlike a bad filter, it
+            # changes no row, so the page and the export still answer.
+            data = data.copy()
+            del data["sort"]
+        super().__init__(data, *args, **kwargs)
         self.user = user
         # Dropdowns offer only what this user may see.
-        self.filters["owner"].queryset = permissions.owner_filter_choices(user)
+        self.filters["owner"].queryset = permissions.project_owner_choices(user)
         self.filters["customer"].queryset = permissions.visible_customers(user).only("pk", "legal_name")
         style_filter_widgets(self)
 

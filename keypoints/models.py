@@ -1,6 +1,8 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -135,7 +137,7 @@ class KeyPoint(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.occurred_at:%Y-%m-%d} · {self.get_stage_display()}"
+        return f"{formats.date_format(timezone.localtime(self.occurred_at))} · {self.get_stage_display()}"
 
     def missing_element_labels(self):
         labels = {element.key: element.label for element in get_stage(self.stage).elements}
@@ -155,6 +157,8 @@ class KeyPoint(models.Model):
                 value = _("Yes") if value else _("No")
             elif isinstance(field, models.DecimalField):
                 value = cny(value)
+            elif isinstance(value, datetime.date):
+                value = formats.date_format(value)  # the language's one date format (签约日期)
             shown.append((capfirst(field.verbose_name), value))
         return shown
 

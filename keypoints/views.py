@@ -86,9 +86,9 @@ def keypoint_create(request, project_pk):
         # Without JavaScript, choosing another stage re-renders the form with that stage's elements.
         return _render_project(request, project, form=_unbound_copy(form, project, request.user), open_form=True)
     token = request.POST.get("client_token")
-    already = _existing_for_token(token, project)
+    already = _existing_for_token(token)
     if already is not None:
-        return redirect(_anchor(already))
+        return _already_sent(request, project, already)
     if not form.is_valid():
         return _render_project(request, project, form=form, status=400)
     keypoint = form.save(commit=False)
@@ -106,20 +106,37 @@ def keypoint_create(request, project_pk):
         return _render_project(request, project, form=form, status=400)
     except IntegrityError:
         # The same form sent twice at once: the other request saved it.
-        already = _existing_for_token(token, project)
+        already = _existing_for_token(token)
         if already is None:
             raise
-        return redirect(_anchor(already))
+        return _already_sent(request, project, already)
     messages.success(request, _("Key point logged."))
     return redirect(_anchor(keypoint))
 
 
-def _existing_for_token(token, project):
+def _existing_for_token(token):
     try:
         token = uuid.UUID(str(token))
     except ValueError:
         return None
-    return KeyPoint.objects.filter(client_token=token, project=project).first()
+    return KeyPoint.objects.filter(client_token=token).first()
+
+
+def _already_sent(request, project, already):
+    """A post whose token a saved key point holds: on this project, a double submit of that record;
+    on another, a form copied or tampered with. That one is refused, not saved under a fresh token:
+    a double submit of it would then log it twice. The input comes back with a fresh token, so that
+    saving again logs it once, and nothing of the other project is shown."""
+    if already.project_id == project.pk:
+        return redirect(_anchor(already))
+    data = request.POST.copy()
+    data["client_token"] = str(uuid.uuid4())
+    form = KeyPointForm(data, project=project, user=request.user)
+    form.add_error(
+        None,
+        _("This form was already used on another project, so nothing was saved. Check the entries and save again."),
+    )
+    return _render_project(request, project, form=form, status=400)
 
 
 def _unbound_copy(form, project, user):
@@ -322,6 +339,10 @@ def _ledger_filter(request):
 
 def ledger(request):
     ledger_filter = _ledger_filter(request)
+    if ledger_filter.is_bound and not ledger_filter.is_valid():
+        # As the export does: a filter that cannot apply lists nothing (not everything, which would
+        # look filtered); the filter bar says what is wrong.
+        return render(request, "keypoints/ledger.html", {"filter": ledger_filter, "page": None}, status=400)
     page = Paginator(ledger_filter.qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -135,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats first (salesrecord/formats/<locale>/formats.py), Django's for everything else.
+FORMAT_MODULE_PATH = ["salesrecord.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -1,8 +1,12 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from salesrecord import text
 
 register = template.Library()
 
@@ -37,3 +41,16 @@ def deal_value(project):
     if project.signed_amount is not None:
         return cny(project.signed_amount)
     return budget_range(project)
+
+
+@register.filter(needs_autoescape=True)
+def join_list(items, autoescape=True):
+    """{{ people|join_list }}: 甲、乙 in Chinese, "a, b" in English (Django's join takes one separator)."""
+    escape = conditional_escape if autoescape else str
+    return mark_safe(escape(text.list_separator()).join(escape(item) for item in items))
+
+
+@register.simple_tag
+def colon():
+    """{% colon %} after a label: "：" in Chinese, ": " in English."""
+    return text.colon()

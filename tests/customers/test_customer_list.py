@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from keypoints.stages import StageNumber
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory, ProjectMemberFactory
@@ -71,9 +72,25 @@ def test_rep_owner_dropdown_lists_only_owners_they_can_see(client_for, rep, othe
 
 def test_rep_filtering_by_a_hidden_owner_is_refused_not_leaked(client_for, rep, other_rep, other_customer):
     response = client_for(rep).get(reverse("customers:list"), {"owner": other_rep.pk})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert other_customer.legal_name not in response.content.decode()
     assert response.context["filter"].form.has_error("owner", "invalid_choice")
+
+
+@pytest.mark.parametrize("params", [{"industry": "mining"}, {"stage": "99"}, {"tier": "gold", "q": "甲方"}])
+def test_an_invalid_filter_shows_its_error_in_the_filter_bar_and_lists_nothing(
+    client_for, lead, rep_customer, other_customer, params
+):
+    response = client_for(lead).get(reverse("customers:list"), params)
+    assert response.status_code == 400
+    html = response.content.decode()
+    bar = html[html.index('role="search"') : html.index("</form>", html.index('role="search"'))]
+    errors = response.context["filter"].form.errors
+    assert errors and 'data-testid="filter-errors"' in bar
+    for messages in errors.values():
+        assert all(escape(message) in bar for message in messages)
+    assert rep_customer.legal_name not in html and other_customer.legal_name not in html
+    assert "No customer matches these filters." not in html
 
 
 def test_list_is_paginated_by_twenty(client_for, lead, rep):

@@ -156,7 +156,7 @@ def test_rep_logs_advances_exports_and_a_manager_reads(page, login, new_context,
     article = page.locator(f"article#kp-{needs.pk}")
     expect(article).to_contain_text(DECISION_PROCESS)
     expect(article.get_by_test_id("completeness")).to_have_text("4 of 6 elements")
-    expect(article.get_by_test_id("missing")).to_have_text("Missing: Explicit pains、Implicit needs")
+    expect(article.get_by_test_id("missing")).to_have_text("Missing: Explicit pains, Implicit needs")
     expect(page.locator(f"article#kp-{lead.pk}")).to_be_visible()
 
     # 4. The ledger lists both; its XLSX export holds them and nothing of rep1's own customers.
@@ -177,6 +177,7 @@ def test_rep_logs_advances_exports_and_a_manager_reads(page, login, new_context,
     assert ours[LEAD_SUMMARY]["Completeness"] == "4/4"
     assert ours[NEEDS_SUMMARY]["Completeness"] == "4/6"
     assert ours[NEEDS_SUMMARY]["Decision process"] == DECISION_PROCESS
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}", ours[NEEDS_SUMMARY]["When"])  # English dates
     customers = {row["Customer"] for row in rows}
     assert HUADONG not in customers
     assert SUZHOU not in customers

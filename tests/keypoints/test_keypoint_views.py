@@ -45,6 +45,54 @@ def test_double_submit_logs_one_record(client_for, rep, project):
     assert KeyPoint.objects.count() == 1
 
 
+def test_a_token_used_on_another_project_is_refused_keeping_the_input(client_for, rep, project, other_project):
+    token = uuid.uuid4()
+    elsewhere = KeyPointFactory(project=other_project, client_token=token, summary="乙方项目的记录")
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, client_token=str(token), summary="甲方现场调研")
+    client = client_for(rep)
+    response = client.post(create_url(project), data)
+    assert response.status_code == 400
+    assert not project.keypoints.exists()
+    form = response.context["form"]
+    assert form["summary"].value() == "甲方现场调研"
+    assert "另一个项目" in " ".join(form.non_field_errors())
+    html = response.content.decode()
+    assert "另一个项目" in html
+    assert elsewhere.summary not in html and other_project.name not in html
+    fresh = form["client_token"].value()
+    assert fresh and uuid.UUID(fresh) != token
+    # Saving the form as it came back logs the record once, even sent twice.
+    data["client_token"] = fresh
+    first, second = client.post(create_url(project), data), client.post(create_url(project), data)
+    assert first.status_code == second.status_code == 302
+    assert list(project.keypoints.values_list("summary", flat=True)) == ["甲方现场调研"]
+    assert KeyPoint.objects.get(pk=elsewhere.pk).project == other_project
+
+
+def test_a_token_taken_on_another_project_meanwhile_is_refused_not_a_500(
+    client_for, rep, project, other_project, monkeypatch
+):
+    """The race: the check before saving saw no record with this token; the save then collides."""
+    from keypoints import views
+
+    token = uuid.uuid4()
+    KeyPointFactory(project=other_project, client_token=token)
+    real_lookup = views._existing_for_token
+    calls = []
+
+    def first_lookup_misses(value):
+        calls.append(value)
+        return None if len(calls) == 1 else real_lookup(value)
+
+    monkeypatch.setattr(views, "_existing_for_token", first_lookup_misses)
+    contact = project.customer.contacts.get()
+    response = client_for(rep).post(create_url(project), common_data(project, rep, contact, client_token=str(token)))
+    assert response.status_code == 400
+    assert len(calls) == 2
+    assert not project.keypoints.exists()
+
+
 def test_switching_stage_without_javascript_shows_that_stages_elements_and_saves_nothing(client_for, rep, project):
     contact = project.customer.contacts.get()
     data = common_data(project, rep, contact, stage=4, switch_stage="1", summary="还没写完")

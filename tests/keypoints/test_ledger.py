@@ -8,9 +8,10 @@ import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from keypoints.models import NextStepStatus
-from tests.factories import KeyPointFactory, ProjectFactory
+from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,21 @@ def test_filter_by_customer_and_owner(client_for, lead, ledger, project, other_p
     assert summaries(get(client, owner=other_rep.pk)) == {"乙方的记录"}
 
 
+def test_filter_by_a_project_owner_who_owns_no_customer(client_for, rep, rep_customer, ledger):
+    helper = UserFactory(username="helper")
+    KeyPointFactory(project=ProjectFactory(customer=rep_customer, owner=helper), summary="助手的项目")
+    response = get(client_for(rep), owner=helper.pk)
+    assert response.status_code == 200
+    assert summaries(response) == {"助手的项目"}
+
+
+def test_rep_owner_dropdown_offers_the_project_owners_in_their_scope(client_for, rep, rep_customer, ledger):
+    helper = UserFactory(username="helper")
+    ProjectFactory(customer=rep_customer, owner=helper)
+    form = get(client_for(rep)).context["filter"].form
+    assert set(form.fields["owner"].queryset) == {rep, helper}
+
+
 def test_incomplete_only_and_mine(client_for, rep, project, ledger):
     KeyPointFactory(
         project=project,
@@ -123,8 +139,37 @@ def test_sorting(client_for, lead, ledger):
 
 
 def test_unknown_sort_is_ignored_not_an_error(client_for, lead, ledger):
-    response = get(client_for(lead), sort="password")
+    client = client_for(lead)
+    response = get(client, sort="password")
     assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 4
+    assert export(client, "csv", sort="password").status_code == 200
+
+
+def filter_bar(response):
+    html = response.content.decode()
+    return html[html.index('role="search"') : html.index("</form>", html.index('role="search"'))]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"occurred_from": "not-a-date"}, {"stage": "99"}, {"owner": "abc"}, {"method": "fax", "stage": "2"}],
+)
+def test_an_invalid_filter_shows_its_error_in_the_filter_bar_and_lists_nothing(client_for, lead, ledger, params):
+    client = client_for(lead)
+    response = get(client, **params)
+    assert response.status_code == 400
+    errors = response.context["filter"].form.errors
+    assert errors
+    bar = filter_bar(response)
+    assert 'data-testid="filter-errors"' in bar
+    for messages in errors.values():
+        assert all(escape(message) in bar for message in messages)
+    assert response.context["page"] is None
+    html = response.content.decode()
+    assert not any(keypoint.summary in html for keypoint in ledger.values())
+    # The export refuses the same input.
+    assert export(client, "csv", **params).status_code == 400
 
 
 def test_ledger_is_paginated(client_for, lead, project):
