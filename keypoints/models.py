@@ -7,7 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import NOT_NEGATIVE, Contact, LostReason, Project, ProjectStatus, Source, money_field
-from customers.templatetags.salesrecord import cny
+from salesrecord.text import cny
 
 from .stages import StageNumber, get_stage
 

@@ -58,3 +58,25 @@ def test_no_app_imports_inside_functions():
                         if any(name.split(".")[0] in APPS for name in names) or getattr(node, "level", 0):
                             local.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert local == []
+
+
+def test_salesrecord_sits_under_every_app():
+    """Only the URL configuration reaches up into the apps; settings name them as strings."""
+    wrong = []
+    for path in (ROOT / "salesrecord").rglob("*.py"):
+        if path.name == "urls.py":
+            continue
+        for module in imported_modules(path):
+            if module.split(".")[0] in APPS:
+                wrong.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert wrong == []
+
+
+def test_no_model_or_service_imports_a_template_tag():
+    wrong = []
+    for app in APPS:
+        for path in app_sources(app):
+            if "templatetags" in path.parts:
+                continue
+            wrong += [f"{path.relative_to(ROOT)} imports {m}" for m in imported_modules(path) if "templatetags" in m]
+    assert wrong == []

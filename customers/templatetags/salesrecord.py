@@ -1,28 +1,13 @@
-from decimal import Decimal
-
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from salesrecord import text
 
 register = template.Library()
 
-TEN_THOUSAND = Decimal(10000)
-
-
-@register.filter
-def cny(amount):
-    """An amount in CNY as a salesperson reads it: in 万 in Chinese, in yuan in English."""
-    if amount is None or amount == "":
-        return "—"
-    amount = Decimal(amount)
-    if (get_language() or "").startswith("zh") and amount >= TEN_THOUSAND:
-        wan = (amount / TEN_THOUSAND).quantize(Decimal("0.01")).normalize()
-        return _("%(amount)s ten-thousand yuan") % {"amount": f"{wan:f}"}
-    return _("¥%(amount)s") % {"amount": f"{amount.quantize(Decimal('1')):,}"}
+# The amount as a salesperson reads it lives in salesrecord.text, so that models can use it too.
+cny = register.filter("cny", text.cny)
 
 
 @register.filter
