@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from customers.management.commands.seed_demo import DEMO_PASSWORD
+from keypoints.management.commands.seed_demo import DEMO_PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls under a
 # running loop unless told that this is deliberate.

@@ -17,7 +17,7 @@ from .conftest import PHONE
 
 pytestmark = pytest.mark.e2e
 
-# The demo customers (customers/management/commands/seed_demo.py).
+# The demo customers (keypoints/management/commands/seed_demo.py).
 HUADONG = "华东精密制造股份有限公司"  # rep1's
 SUZHOU = "苏州恒通物流有限公司"  # rep1's
 NINGBO = "宁波海纳电子科技有限公司"  # rep1's; rep2 is on its project team

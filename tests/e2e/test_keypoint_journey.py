@@ -14,7 +14,7 @@ from keypoints.models import KeyPoint
 
 pytestmark = pytest.mark.e2e
 
-# The demo data (customers/management/commands/seed_demo.py).
+# The demo data (keypoints/management/commands/seed_demo.py).
 HANGZHOU = "杭州云栖金融服务有限公司"  # rep2's
 PROJECT = "客户关系平台采购"  # its project, in stage 1 (lead acquisition) since 6 days ago
 CONTACT = "冯晓"  # its only contact
