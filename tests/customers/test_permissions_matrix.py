@@ -42,7 +42,7 @@ SCOPED_PAGES = [
 GLOBAL_PAGES = [
     ("customers:list", READ),
     ("customers:create", WRITE),
-    ("customers:bulk_reassign", REASSIGN),
+    ("handovers:bulk", REASSIGN),
 ]
 
 
