@@ -3,7 +3,7 @@
 - Admin, sales lead and manager see every customer; a rep sees the customers they own and those
   where they own a project or sit on its team.
 - Everyone but the manager may change what they see; the manager's writes are refused (403).
-- Only admin and sales lead reassign ownership.
+- Only admin and sales lead reassign ownership; only the admin hands over everything a person holds.
 - Projects, contacts, team members and decision steps scope through their customer.
 """
 
@@ -81,6 +81,11 @@ def can_reassign(user):
     return user.is_authenticated and user.is_active and user.can_reassign
 
 
+def can_hand_over_everything(user):
+    """Hand over everything a person holds, at once (someone leaves): admins only."""
+    return user.is_authenticated and user.is_active and user.role == Role.ADMIN
+
+
 def require_write(user):
     if not can_write(user):
         raise PermissionDenied
@@ -88,6 +93,11 @@ def require_write(user):
 
 def require_reassign(user):
     if not can_reassign(user):
+        raise PermissionDenied
+
+
+def require_hand_over_everything(user):
+    if not can_hand_over_everything(user):
         raise PermissionDenied
 
 

@@ -146,8 +146,21 @@ def handover_plan(*, from_user, to_user, reach, customer_id=None):
     )
     ordered = sorted(parts.values(), key=lambda part: (not part.moves_customer, part.customer.legal_name))
     if to_user is not None and ordered:
+        _mark_team_places_given_up(team_places, to_user=to_user, holdings=holdings)
         _add_viewers_after(ordered, from_user=from_user, to_user=to_user, holdings=holdings)
     return Plan(from_user=from_user, to_user=to_user, reach=reach, parts=ordered, holdings=holdings)
+
+
+def _mark_team_places_given_up(team_places, *, to_user, holdings):
+    """A team place whose project to_user will own or already sits on is given up, not taken over."""
+    on_team = set(
+        ProjectMember.objects.filter(
+            project_id__in=[member.project_id for member in team_places], user=to_user
+        ).values_list("project_id", flat=True)
+    )
+    for member in team_places:
+        owner_after = to_user.pk if member.project_id in holdings.projects else member.project.owner_id
+        member.given_up = owner_after == to_user.pk or member.project_id in on_team
 
 
 def links_after(links, *, from_user_id, to_user_id, holdings, moved_team_projects):

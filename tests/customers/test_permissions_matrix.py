@@ -38,6 +38,7 @@ SCOPED_PAGES = [
     ("projects:member_edit", "member", WRITE),
     ("projects:step_create", "project", WRITE),
     ("projects:step_edit", "step", WRITE),
+    ("handovers:customer", "customer", REASSIGN),
 ]
 GLOBAL_PAGES = [
     ("customers:list", READ),
