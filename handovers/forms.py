@@ -71,12 +71,22 @@ class HandOverForm(forms.Form):
         help_text=_("Why, or what the new owner should know. Shown with the hand-over on each customer page."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, from_user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_user"].queryset = permissions.assignable_owners()
         self.fields["to_user"].error_messages["invalid_choice"] = _(
             "This person can no longer own customers. Choose someone else."
         )
+        # A page about one person (someone leaving) hands over their things, whatever is posted.
+        self.from_user = from_user
+        if from_user is not None:
+            del self.fields["from_user"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.from_user is not None:
+            cleaned["from_user"] = self.from_user
+        return cleaned
 
     def shown(self):
         return Holdings(**{kind: self.cleaned_data[f"shown_{kind}"] for kind in KINDS})

@@ -115,4 +115,3 @@ def _move_team_places(places, *, to_user):
             ProjectMember.objects.filter(pk__in=take_over).update(user=to_user)
     except IntegrityError:
         raise StaleHandOver from None
-

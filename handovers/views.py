@@ -6,14 +6,15 @@ holds changed in between.
 """
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from customers import permissions
 
 from . import services
-from .forms import BulkChoiceForm, HandOverForm, RecipientForm
+from .forms import BulkChoiceForm, HandOverForm, PersonForm, RecipientForm
 from .selectors import Reach, handover_plan
 
 INVALID, STALE = 400, 409
@@ -67,11 +68,44 @@ def bulk_handover(request):
         "handovers/bulk.html",
         {
             "choice": choice,
-            "can_hand_over_everything": permissions.can_hand_over_everything(request.user),
+            "person_form": PersonForm() if permissions.can_hand_over_everything(request.user) else None,
             **_preview(plan, form, refused),
         },
         status=INVALID if status == 200 and choice.errors else status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def person_handover(request, pk):
+    """Everything one person owns or sits on, handed to someone else in one step (they leave)."""
+    permissions.require_hand_over_everything(request.user)
+    person = get_object_or_404(get_user_model(), pk=pk)
+    form, refused, status = None, None, 200
+    if request.method == "POST":
+        form = HandOverForm(request.POST, from_user=person)
+        refused, status = _confirm(request, form, reach=Reach.EVERYTHING)
+        if refused is None:
+            return redirect("handovers:person", pk=person.pk)
+    choice = RecipientForm(request.POST if form else request.GET or None)
+    to_user = choice.cleaned_data["to_user"] if choice.is_valid() else None
+    plan = handover_plan(from_user=person, to_user=to_user if to_user != person else None, reach=Reach.EVERYTHING)
+    return render(
+        request,
+        "handovers/person.html",
+        {"person": person, "choice": choice, "to_self": to_user == person, **_preview(plan, form, refused)},
+        status=INVALID if status == 200 and choice.errors else status,
+    )
+
+
+@require_GET
+def person_pick(request):
+    """The bulk page's "someone leaving?" form lands here, on its way to that person's page."""
+    permissions.require_hand_over_everything(request.user)
+    form = PersonForm(request.GET)
+    if form.is_valid():
+        return redirect("handovers:person", pk=form.cleaned_data["person"].pk)
+    messages.error(request, _("Choose the person who leaves."))
+    return redirect("handovers:bulk")
 
 
 def _preview(plan, posted, refused):
@@ -113,7 +147,7 @@ def _confirm(request, form, *, reach, customer_id=None):
     elif from_user == to_user:
         messages.info(request, _("Nothing changed: %(person)s already holds all of it.") % {"person": to_user})
     else:
-        messages.info(request, _("Nothing changed: nothing was ticked."))
+        messages.info(request, _("Nothing changed: there was nothing to hand over, or nothing was ticked."))
     return None, 302
 
 
