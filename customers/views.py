@@ -61,6 +61,7 @@ def customer_detail(request, pk):
             "customer": customer,
             "contacts": customer.contacts.all(),
             "projects": projects,
+            "handovers": customer.handovers.select_related("from_user", "to_user", "actor"),
             "can_write": permissions.can_write(request.user),
             "can_reassign": permissions.can_reassign(request.user),
             "assignable_owners": permissions.assignable_owners() if permissions.can_reassign(request.user) else None,

@@ -4,6 +4,7 @@ import pytest
 from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from customers.models import Customer, HandOver, Project
 from keypoints.models import KeyPoint
@@ -358,3 +359,28 @@ def test_bulk_pages_do_not_grow_queries_with_rows(client_for, lead, rep, other_r
         client.post(bulk_url(), confirmation(small))
     with django_assert_max_num_queries(len(few_posted.captured_queries)):
         assert client.post(bulk_url(), confirmation(plan)).status_code == 302
+
+
+# The record on the customer page ----------------------------------------------------------------
+
+
+def test_customer_page_shows_each_hand_over_who_when_from_to_and_what_moved(
+    client_for, lead, rep, other_rep, rep_customer, deal
+):
+    client = client_for(lead)
+    plan = preview(client, customer_url(rep_customer), to_user=other_rep.pk)
+    client.post(customer_url(rep_customer), confirmation(plan, note="李明调岗，交由陈静跟进"))
+    record = HandOver.objects.get()
+
+    for viewer in (lead, other_rep):
+        response = client_for(viewer).get(reverse("customers:detail", args=[rep_customer.pk]))
+        assert list(response.context["handovers"]) == [record]
+        section = response.content.decode().split('data-testid="handovers"')[1].split("</ol>")[0]
+        for text in (str(rep), str(other_rep), str(lead), "MES 升级", "提交技术方案", "李明调岗，交由陈静跟进"):
+            assert text in section
+        assert timezone.localtime(record.at).strftime("%Y-%m-%d %H:%M") in section
+
+
+def test_customer_page_without_hand_overs_has_no_hand_over_section(client_for, lead, rep_customer):
+    response = client_for(lead).get(reverse("customers:detail", args=[rep_customer.pk]))
+    assert 'data-testid="handovers"' not in response.content.decode()
