@@ -3,7 +3,13 @@
 import pytest
 
 from accounts.models import Role
-from customers.permissions import AccessLink, personal_access, visible_customers
+from customers.permissions import (
+    AccessLink,
+    can_hand_over_everything,
+    personal_access,
+    sees_every_customer,
+    visible_customers,
+)
 from tests.factories import CustomerFactory, ProjectFactory, ProjectMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +64,31 @@ def test_links_agree_with_what_each_person_sees(people, customers):
             assert seen == set(ids) and linked == {customers["led"].pk}
         else:
             assert seen == linked, person.username
+
+
+@pytest.mark.parametrize(
+    ("role", "active", "allowed"),
+    [
+        (Role.ADMIN, True, True),
+        (Role.ADMIN, False, False),
+        (Role.LEAD, True, False),
+        (Role.REP, True, False),
+        (Role.MANAGER, True, False),
+    ],
+)
+def test_only_an_active_admin_hands_over_everything_a_person_holds(role, active, allowed):
+    assert can_hand_over_everything(UserFactory(role=role, is_active=active)) is allowed
+
+
+@pytest.mark.parametrize(
+    ("role", "active", "sees_all"),
+    [
+        (Role.ADMIN, True, True),
+        (Role.LEAD, True, True),
+        (Role.MANAGER, True, True),
+        (Role.LEAD, False, False),
+        (Role.REP, True, False),
+    ],
+)
+def test_who_sees_every_customer(role, active, sees_all):
+    assert sees_every_customer(UserFactory(role=role, is_active=active)) is sees_all

@@ -209,3 +209,17 @@ def test_leaver_pages_do_not_grow_queries_with_rows(client_for, admin, rep, othe
         client.post(person_url(small_leaver), confirmation(small))
     with django_assert_max_num_queries(len(few_posted.captured_queries)):
         assert client.post(person_url(rep), confirmation(plan)).status_code == 302
+
+
+def test_someone_leaving_form_does_not_grow_queries_with_people(client_for, admin, rep, django_assert_max_num_queries):
+    client = client_for(admin)
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("handovers:person_pick"), {"person": rep.pk})
+    UserFactory.create_batch(10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("handovers:person_pick"), {"person": rep.pk}).status_code == 302
+    with django_assert_max_num_queries(20) as few_page:
+        client.get(reverse("handovers:bulk"))
+    UserFactory.create_batch(10)
+    with django_assert_max_num_queries(len(few_page.captured_queries)):
+        assert client.get(reverse("handovers:bulk")).status_code == 200
