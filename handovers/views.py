@@ -30,7 +30,7 @@ def customer_handover(request, pk):
         refused, status = _confirm(request, form, reach=Reach.CUSTOMER, customer_id=customer.pk)
         if refused is None:
             return redirect("customers:detail", pk=customer.pk)
-    choice = RecipientForm(request.POST if form else request.GET or None)
+    choice = RecipientForm(request.POST if form is not None else request.GET or None)
     to_user = choice.cleaned_data["to_user"] if choice.is_valid() else None
     plan = None
     if to_user is not None and to_user != customer.owner:
@@ -57,7 +57,7 @@ def bulk_handover(request):
         refused, status = _confirm(request, form, reach=Reach.OWNED)
         if refused is None:
             return redirect("handovers:bulk")
-    choice = BulkChoiceForm(request.POST if form else request.GET or None, user=request.user)
+    choice = BulkChoiceForm(request.POST if form is not None else request.GET or None, user=request.user)
     plan = None
     if choice.is_valid():
         plan = handover_plan(
@@ -86,7 +86,7 @@ def person_handover(request, pk):
         refused, status = _confirm(request, form, reach=Reach.EVERYTHING)
         if refused is None:
             return redirect("handovers:person", pk=person.pk)
-    choice = RecipientForm(request.POST if form else request.GET or None)
+    choice = RecipientForm(request.POST if form is not None else request.GET or None)
     to_user = choice.cleaned_data["to_user"] if choice.is_valid() else None
     plan = handover_plan(from_user=person, to_user=to_user if to_user != person else None, reach=Reach.EVERYTHING)
     return render(
