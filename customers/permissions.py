@@ -3,9 +3,12 @@
 - Admin, sales lead and manager see every customer; a rep sees the customers they own and those
   where they own a project or sit on its team.
 - Everyone but the manager may change what they see; the manager's writes are refused (403).
-- Only admin and sales lead reassign ownership.
+- Only admin and sales lead reassign ownership; only the admin hands over everything a person holds.
 - Projects, contacts, team members and decision steps scope through their customer.
 """
+
+from collections import defaultdict
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -17,16 +20,53 @@ from accounts.models import Role
 from .models import Contact, Customer, DecisionStep, Project, ProjectMember, ProjectStatus
 
 
+def sees_every_customer(user):
+    return user.is_authenticated and user.is_active and user.sees_everything
+
+
 def visible_customers(user):
     """The customers this user may read."""
     if not user.is_authenticated or not user.is_active:
         return Customer.objects.none()
-    if user.sees_everything:
+    if sees_every_customer(user):
         return Customer.objects.all()
     on_team = Project.objects.filter(customer=OuterRef("pk")).filter(
         Q(owner=user) | Exists(ProjectMember.objects.filter(project=OuterRef("pk"), user=user))
     )
     return Customer.objects.filter(Q(owner=user) | Exists(on_team))
+
+
+class AccessLink(NamedTuple):
+    """Why one person sees one customer through a link of their own."""
+
+    OWNER = "owner"
+    PROJECT_OWNER = "project_owner"
+    TEAM = "team"
+
+    customer_id: int
+    user_id: int
+    kind: str
+    project_id: int | None = None
+
+
+def personal_access(customer_ids):
+    """{customer id: [AccessLink, ...]}: who sees each of these customers through a link of their own.
+
+    The rep rule of visible_customers read from the customer's side: its owner, the owners of its
+    projects and the members of their teams, when active (an inactive person sees nothing). Admins,
+    sales leads and managers see every customer whatever their links (sees_every_customer).
+    """
+    links = defaultdict(list)
+    owners = Customer.objects.filter(pk__in=customer_ids, owner__is_active=True).values_list("pk", "owner_id")
+    for customer_id, user_id in owners:
+        links[customer_id].append(AccessLink(customer_id, user_id, AccessLink.OWNER))
+    projects = Project.objects.filter(customer_id__in=customer_ids, owner__is_active=True)
+    for project_id, customer_id, user_id in projects.values_list("pk", "customer_id", "owner_id"):
+        links[customer_id].append(AccessLink(customer_id, user_id, AccessLink.PROJECT_OWNER, project_id))
+    members = ProjectMember.objects.filter(project__customer_id__in=customer_ids, user__is_active=True)
+    for project_id, customer_id, user_id in members.values_list("project_id", "project__customer_id", "user_id"):
+        links[customer_id].append(AccessLink(customer_id, user_id, AccessLink.TEAM, project_id))
+    return links
 
 
 def visible_projects(user):
@@ -57,6 +97,11 @@ def can_reopen(user, project):
     return project.status not in (ProjectStatus.LOST, ProjectStatus.COMPLETED) or _leads_the_team(user)
 
 
+def can_hand_over_everything(user):
+    """Hand over everything a person holds, at once (someone leaves): admins only."""
+    return user.is_authenticated and user.is_active and user.role == Role.ADMIN
+
+
 def require_write(user):
     if not can_write(user):
         raise PermissionDenied
@@ -64,6 +109,11 @@ def require_write(user):
 
 def require_reassign(user):
     if not can_reassign(user):
+        raise PermissionDenied
+
+
+def require_hand_over_everything(user):
+    if not can_hand_over_everything(user):
         raise PermissionDenied
 
 

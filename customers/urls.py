@@ -7,10 +7,8 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
-    path("reassign/", views.customers_bulk_reassign, name="bulk_reassign"),
     path("<id:pk>/", views.customer_detail, name="detail"),
     path("<id:pk>/edit/", views.customer_edit, name="edit"),
-    path("<id:pk>/reassign/", views.customer_reassign, name="reassign"),
     path("<id:customer_pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<id:pk>/edit/", views.contact_edit, name="contact_edit"),
 ]

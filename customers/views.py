@@ -8,13 +8,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import permissions, services
 from .filters import CustomerFilter
 from .forms import (
-    BulkReassignForm,
     ContactForm,
     CustomerForm,
     DecisionStepForm,
     ProjectForm,
     ProjectMemberForm,
-    ReassignCustomerForm,
     duplicate_customer_message,
 )
 from .models import Contact, DecisionStep, ProjectMember, ProjectStatus
@@ -63,11 +61,10 @@ def customer_detail(request, pk):
             "customer": customer,
             "contacts": customer.contacts.all(),
             "projects": projects,
+            "handovers": customer.handovers.select_related("from_user", "to_user", "actor"),
             "can_write": permissions.can_write(request.user),
             "can_reassign": permissions.can_reassign(request.user),
-            "reassign_form": ReassignCustomerForm(initial={"new_owner": customer.owner_id})
-            if permissions.can_reassign(request.user)
-            else None,
+            "assignable_owners": permissions.assignable_owners() if permissions.can_reassign(request.user) else None,
         },
     )
 
@@ -90,40 +87,6 @@ def customer_edit(request, pk):
         {"form": form, "customer": customer},
         status=400 if form.errors else 200,
     )
-
-
-@require_POST
-def customer_reassign(request, pk):
-    customer = permissions.get_customer_for_user(request.user, pk, write=True)
-    permissions.require_reassign(request.user)
-    form = ReassignCustomerForm(request.POST)
-    if form.is_valid():
-        services.customer_reassign(customer=customer, new_owner=form.cleaned_data["new_owner"], actor=request.user)
-        messages.success(
-            request, _("%(customer)s now belongs to %(owner)s.") % {"customer": customer, "owner": customer.owner}
-        )
-        return redirect("customers:detail", pk=customer.pk)
-    return form_page(request, form, customer=customer, title=_("Reassign customer"))
-
-
-@require_http_methods(["GET", "POST"])
-def customers_bulk_reassign(request):
-    permissions.require_reassign(request.user)
-    form = BulkReassignForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        moved = services.customers_reassign_all(
-            from_user=form.cleaned_data["from_user"],
-            to_user=form.cleaned_data["to_user"],
-            include_projects=form.cleaned_data["include_projects"],
-            actor=request.user,
-        )
-        messages.success(
-            request,
-            _("%(count)d customers moved from %(from)s to %(to)s.")
-            % {"count": moved, "from": form.cleaned_data["from_user"], "to": form.cleaned_data["to_user"]},
-        )
-        return redirect("customers:list")
-    return render(request, "customers/bulk_reassign.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # A database id: what any of our tables' keys can hold. Anything else is an invalid choice, refused
 # before it reaches the database (SQLite cannot even bind an integer wider than 64 bits).
@@ -31,6 +32,26 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
         return super()._check_values(value)
+
+
+class IdSetField(forms.Field):
+    """A set of database ids from repeated values (checkboxes, hidden inputs); an empty set when none."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("Something sent with this form is not valid.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return frozenset()
+        if isinstance(value, str):
+            value = [value]
+        if not all(_is_id(item) for item in value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return frozenset(int(item) for item in value)
 
 
 def formfield_callback(db_field, **kwargs):

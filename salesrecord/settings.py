@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "keypoints",
+    "handovers",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("projects/", include("keypoints.project_urls")),
     path("keypoints/", include("keypoints.urls")),
+    path("handovers/", include("handovers.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

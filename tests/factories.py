@@ -1,5 +1,6 @@
 """The one factory chain: users, customers and everything that hangs off them."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from customers.models import (
     Customer,
     DecisionRole,
     DecisionStep,
+    HandOver,
     Industry,
     Project,
     ProjectMember,
@@ -106,6 +108,22 @@ class DecisionStepFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n + 1)
     name = "技术部评估"
     contact = factory.LazyAttribute(lambda s: ContactFactory(customer=s.project.customer))
+
+
+class HandOverFactory(factory.django.DjangoModelFactory):
+    """A hand-over record as the hand-over service writes it (the service itself is in handovers)."""
+
+    class Meta:
+        model = HandOver
+
+    customer = factory.SubFactory(CustomerFactory)
+    from_user = factory.SubFactory(UserFactory)
+    to_user = factory.LazyAttribute(lambda h: h.customer.owner)
+    actor = factory.SubFactory(UserFactory)
+    at = factory.LazyFunction(timezone.now)
+    batch = factory.LazyFunction(uuid.uuid4)
+    customer_moved = True
+    moved = factory.LazyFunction(lambda: {"projects": [], "next_steps": [], "team_places": []})
 
 
 class KeyPointFactory(factory.django.DjangoModelFactory):

@@ -65,7 +65,7 @@ HELPERS = {Path("salesrecord/text.py"), Path("customers/templatetags/salesrecord
 def code_and_templates():
     base = Path(settings.BASE_DIR)
     yield from (base / "templates").rglob("*.html")
-    for app in ("accounts", "customers", "keypoints", "salesrecord"):
+    for app in ("accounts", "customers", "keypoints", "handovers", "salesrecord"):
         for path in (base / app).rglob("*.py"):
             # Demo data is Chinese text, not punctuation chosen for the reader.
             demo = "management" in path.parts or "migrations" in path.parts

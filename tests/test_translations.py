@@ -42,7 +42,7 @@ def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path, monkeypat
     base = Path(django_settings.BASE_DIR)
     copy = tmp_path / "project"
     ignore = shutil.ignore_patterns(".venv", ".git", "staticfiles", "var", "node_modules", "__pycache__", "*.sqlite3")
-    for name in ("accounts", "customers", "keypoints", "salesrecord", "templates", "locale"):
+    for name in ("accounts", "customers", "keypoints", "handovers", "salesrecord", "templates", "locale"):
         if (base / name).exists():
             shutil.copytree(base / name, copy / name, ignore=ignore)
     monkeypatch.chdir(copy)

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from keypoints.stages import StageNumber
-from tests.factories import ContactFactory, CustomerFactory, ProjectFactory, ProjectMemberFactory
+from tests.factories import ContactFactory, CustomerFactory, HandOverFactory, ProjectFactory, ProjectMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,10 +147,12 @@ def test_customer_detail_queries_do_not_grow_with_contacts_and_projects(
     client = client_for(lead)
     ContactFactory(customer=rep_customer)
     ProjectFactory(customer=rep_customer)
-    with django_assert_max_num_queries(8) as few:
+    HandOverFactory(customer=rep_customer)
+    with django_assert_max_num_queries(9) as few:
         client.get(reverse("customers:detail", args=[rep_customer.pk]))
     ContactFactory.create_batch(10, customer=rep_customer)
     ProjectFactory.create_batch(10, customer=rep_customer)
+    HandOverFactory.create_batch(10, customer=rep_customer)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("customers:detail", args=[rep_customer.pk]))
 

@@ -1,4 +1,4 @@
-"""Creating, editing and handing over customers; the duplicate-customer message; what each role may write."""
+"""Creating and editing customers; the duplicate-customer message; what each role may write."""
 
 import pytest
 from django.urls import reverse
@@ -10,7 +10,6 @@ from tests.factories import (
     DecisionStepFactory,
     ProjectFactory,
     ProjectMemberFactory,
-    UserFactory,
     valid_credit_code,
 )
 
@@ -149,7 +148,6 @@ def manager_write_requests(world_customer):
     return [
         (reverse("customers:create"), customer_data(legal_name="经理新建")),
         (reverse("customers:edit", args=[world_customer.pk]), customer_data(legal_name="经理改名")),
-        (reverse("customers:reassign", args=[world_customer.pk]), {"new_owner": member.user_id}),
         (reverse("customers:contact_create", args=[world_customer.pk]), {"name": "x", "decision_role": "user"}),
         (reverse("customers:contact_edit", args=[contact.pk]), {"name": "经理改", "decision_role": "user"}),
         (reverse("projects:create", args=[world_customer.pk]), {"name": "x", "source": "other"}),
@@ -160,7 +158,6 @@ def manager_write_requests(world_customer):
         (reverse("projects:step_create", args=[project.pk]), {"position": 2, "name": "x"}),
         (reverse("projects:step_edit", args=[step.pk]), {"position": 1, "name": "经理改"}),
         (reverse("projects:step_remove", args=[step.pk]), {}),
-        (reverse("customers:bulk_reassign"), {"from_user": world_customer.owner_id, "to_user": member.user_id}),
     ]
 
 
@@ -190,73 +187,10 @@ def test_manager_sees_no_edit_controls(client_for, manager, other_customer):
     ]
     for page in pages:
         html = page.content.decode()
-        assert "/edit/" not in html and "/new/" not in html and "/reassign/" not in html
+        assert "/edit/" not in html and "/new/" not in html and "/handovers/" not in html
         assert (
             'method="post"' not in html.replace('action="/accounts/logout/"', "").split("<main")[1].split("</main>")[0]
         )
-
-
-def test_lead_reassigns_one_customer(client_for, lead, rep_customer, other_rep):
-    response = client_for(lead).post(reverse("customers:reassign", args=[rep_customer.pk]), {"new_owner": other_rep.pk})
-    assert response.status_code == 302
-    rep_customer.refresh_from_db()
-    assert rep_customer.owner == other_rep
-
-
-def test_reassign_to_nobody_is_a_400_and_keeps_the_owner(client_for, admin, rep_customer, rep):
-    response = client_for(admin).post(reverse("customers:reassign", args=[rep_customer.pk]), {"new_owner": "nobody"})
-    assert response.status_code == 400
-    rep_customer.refresh_from_db()
-    assert rep_customer.owner == rep
-
-
-def test_rep_cannot_reassign_even_their_own_customer(client_for, rep, rep_customer, other_rep):
-    response = client_for(rep).post(reverse("customers:reassign", args=[rep_customer.pk]), {"new_owner": other_rep.pk})
-    assert response.status_code == 403
-    rep_customer.refresh_from_db()
-    assert rep_customer.owner == rep
-
-
-@pytest.mark.parametrize("role", ["admin", "lead"])
-def test_bulk_reassign_moves_every_customer_and_project_of_a_leaving_rep(client_for, users, rep, other_rep, role):
-    mine = CustomerFactory.create_batch(3, owner=rep)
-    kept = CustomerFactory(owner=other_rep)
-    deal = ProjectFactory(customer=mine[0], owner=rep)
-    newcomer = UserFactory(username="newcomer")
-    response = client_for(users[role]).post(
-        reverse("customers:bulk_reassign"), {"from_user": rep.pk, "to_user": newcomer.pk, "include_projects": "on"}
-    )
-    assert response.status_code == 302
-    assert set(Customer.objects.filter(owner=newcomer)) == set(mine)
-    assert Customer.objects.get(pk=kept.pk).owner == other_rep
-    deal.refresh_from_db()
-    assert deal.owner == newcomer
-
-
-def test_bulk_reassign_can_leave_projects_with_their_owner(client_for, lead, rep, other_rep):
-    customer = CustomerFactory(owner=rep)
-    deal = ProjectFactory(customer=customer, owner=rep)
-    client_for(lead).post(reverse("customers:bulk_reassign"), {"from_user": rep.pk, "to_user": other_rep.pk})
-    deal.refresh_from_db()
-    assert Customer.objects.get(pk=customer.pk).owner == other_rep
-    assert deal.owner == rep
-
-
-def test_bulk_reassign_to_the_same_person_is_refused(client_for, lead, rep):
-    CustomerFactory(owner=rep)
-    response = client_for(lead).post(reverse("customers:bulk_reassign"), {"from_user": rep.pk, "to_user": rep.pk})
-    assert response.status_code == 400
-    assert response.context["form"].has_error("to_user")
-
-
-@pytest.mark.parametrize("role", ["rep", "manager"])
-def test_bulk_reassign_is_refused_to_rep_and_manager(client_for, users, rep, other_rep, role):
-    CustomerFactory(owner=rep)
-    response = client_for(users[role]).post(
-        reverse("customers:bulk_reassign"), {"from_user": rep.pk, "to_user": other_rep.pk}
-    )
-    assert response.status_code == 403
-    assert not Customer.objects.filter(owner=other_rep).exists()
 
 
 def test_project_created_by_rep_is_owned_by_rep(client_for, rep, rep_customer):

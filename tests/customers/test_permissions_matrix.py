@@ -38,11 +38,12 @@ SCOPED_PAGES = [
     ("projects:member_edit", "member", WRITE),
     ("projects:step_create", "project", WRITE),
     ("projects:step_edit", "step", WRITE),
+    ("handovers:customer", "customer", REASSIGN),
 ]
 GLOBAL_PAGES = [
     ("customers:list", READ),
     ("customers:create", WRITE),
-    ("customers:bulk_reassign", REASSIGN),
+    ("handovers:bulk", REASSIGN),
 ]
 
 

@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from customers.forms import duplicate_customer_message
-from customers.models import Customer
+from customers.models import Customer, HandOver, Project, ProjectMember
 from customers.validators import credit_code_check_char, validate_credit_code
+from keypoints.models import KeyPoint, NextStepStatus
 
 from .conftest import PHONE
 
@@ -192,7 +193,18 @@ def test_pages_fit_a_phone_and_the_menu_opens(page, login):
     project = customer.projects.get()
     customers_link = page.locator("#main-nav").get_by_role("link", name=translated("Customers", "zh-hans"), exact=True)
 
-    for path in ("/customers/", f"/customers/{customer.pk}/", f"/projects/{project.pk}/", "/customers/new/"):
+    rep1, rep2 = User.objects.get(username="rep1"), User.objects.get(username="rep2")
+    handover_previews = (
+        f"/handovers/customer/{customer.pk}/?to_user={rep2.pk}",
+        f"/handovers/?from_user={rep1.pk}&to_user={rep2.pk}",
+    )
+    for path in (
+        "/customers/",
+        f"/customers/{customer.pk}/",
+        f"/projects/{project.pk}/",
+        "/customers/new/",
+        *handover_previews,
+    ):
         response = page.goto(path)
         assert response.status == 200, path
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -228,3 +240,70 @@ def test_language_switch_carries_through_login_and_back(page, login):
     assert page.url == customer_url  # back on the same page, now in Chinese
     page.goto("/customers/")
     expect(page.locator("main h1")).to_have_text(translated("Customers", "zh-hans"))
+
+
+def test_lead_hands_a_customer_over_and_the_old_owner_loses_it(page, login, new_context, live_server):
+    customer = Customer.objects.get(legal_name=HUADONG)
+    deal = customer.projects.get()
+    rep1_steps = KeyPoint.objects.filter(
+        project=deal, next_step_owner__username="rep1", next_step_status=NextStepStatus.OPEN
+    )
+    steps = list(rep1_steps.all())
+    assert deal.owner.username == "rep1" and steps
+    login(page, "lead")
+    page.click(f"{CUSTOMER_TABLE} a:text-is('{HUADONG}')")
+
+    page.select_option("#id_to_user", label="陈静")
+    page.get_by_role("button", name=translated("Preview hand-over", "zh-hans")).click()
+    preview = page.get_by_test_id("handover-preview")
+    expect(preview.get_by_role("checkbox", name=re.compile(f"^{re.escape(deal.name)}"))).to_be_checked()
+    for step in steps:
+        expect(preview.get_by_role("checkbox", name=re.compile(f"^{re.escape(step.next_step)}"))).to_be_checked()
+    expect(preview.get_by_test_id("viewers-after")).to_contain_text("陈静")
+    expect(preview.get_by_test_id("from-loses")).to_contain_text("李明")
+    assert Customer.objects.get(pk=customer.pk).owner.username == "rep1"  # a preview moves nothing
+
+    preview.get_by_label(translated("Note", "zh-hans")).fill("李明调往华南区")
+    preview.get_by_role("button", name=translated("Confirm hand-over", "zh-hans")).click()
+
+    page.wait_for_url(f"**/customers/{customer.pk}/")
+    expect(page.get_by_test_id("customer-owner")).to_have_text("陈静")
+    expect(page.get_by_test_id("handovers")).to_contain_text("李明 → 陈静")
+    expect(page.get_by_test_id("handovers")).to_contain_text("李明调往华南区")
+    assert Project.objects.get(pk=deal.pk).owner.username == "rep2"
+    assert not rep1_steps.exists()
+    assert HandOver.objects.filter(customer=customer).count() == 1
+
+    rep1 = new_context(base_url=live_server.url).new_page()
+    login(rep1, "rep1")
+    assert HUADONG not in customer_names(rep1)
+    assert rep1.goto(f"/customers/{customer.pk}/").status == 404
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_admin_hands_everything_of_a_leaver_to_a_colleague_on_a_phone(page, login):
+    rep1 = User.objects.get(username="rep1")
+    ningbo = Customer.objects.get(legal_name=NINGBO)
+    assert ProjectMember.objects.filter(project__customer=ningbo, user__username="rep2").exists()
+    login(page, "admin")
+
+    page.goto("/handovers/")
+    page.select_option("#id_person", value=str(rep1.pk))
+    page.get_by_role("button", name=translated("Open their page", "zh-hans")).click()
+    page.wait_for_url(f"**/handovers/person/{rep1.pk}/")
+    expect(page.get_by_test_id("handover-holdings")).to_contain_text(NINGBO)
+
+    page.select_option("#id_to_user", label="陈静 · 销售代表")
+    page.get_by_role("button", name=translated("Preview hand-over", "zh-hans")).click()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the leaver's preview scrolls sideways: {width}px wide"
+    expect(page.get_by_test_id("handover-part")).to_have_count(3)
+    page.get_by_role("button", name=translated("Hand everything over", "zh-hans")).click()
+
+    expect(page.get_by_test_id("holds-nothing")).to_be_visible()
+    expect(page.locator("main [role=alert]")).to_contain_text("陈静")
+    assert not Customer.objects.filter(owner=rep1).exists()
+    assert not Project.objects.filter(owner=rep1).exists()
+    assert not KeyPoint.objects.filter(next_step_owner=rep1, next_step_status=NextStepStatus.OPEN).exists()
+    # rep2 owned a place on Ningbo's team; now they own the project itself, and sit on no team of their own.
+    assert not ProjectMember.objects.filter(project__customer=ningbo, user__username="rep2").exists()
