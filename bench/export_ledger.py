@@ -94,8 +94,7 @@ def populate(rows):
                 author=project.owner,
                 need_keywords="高兼容性、快速部署" if n % 7 == 0 else "",
             )
-            keypoint._pending_contacts = []
-            keypoint.elements_filled, keypoint.elements_total, keypoint.missing_elements = completeness(keypoint)
+            keypoint.elements_filled, keypoint.elements_total, keypoint.missing_elements = completeness(keypoint, [])
             keypoint.is_complete = not keypoint.missing_elements
             batch.append(keypoint)
         KeyPoint.objects.bulk_create(batch)

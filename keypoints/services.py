@@ -11,20 +11,20 @@ from .models import KeyPoint, NextStepStatus, StageChange, StageHistory
 from .stages import STAGES, StageNumber, get_stage
 
 
-def _is_filled(keypoint, field):
+def _is_filled(keypoint, field, customer_participants):
     if field == "customer_participants":
-        # Unsaved M2M: the form passes the chosen contacts through _pending_contacts.
-        pending = getattr(keypoint, "_pending_contacts", None)
-        return bool(pending) if pending is not None else keypoint.customer_participants.exists()
-    value = getattr(keypoint, field)
-    return value not in (None, "")
+        # A many-to-many value: the contacts chosen, saved only after the record itself.
+        return bool(customer_participants)
+    return getattr(keypoint, field) not in (None, "")
 
 
-def completeness(keypoint):
+def completeness(keypoint, customer_participants):
     """(filled, total, missing element keys) of the record's stage elements."""
     stage = get_stage(keypoint.stage)
     missing = [
-        element.key for element in stage.elements if not all(_is_filled(keypoint, field) for field in element.fields)
+        element.key
+        for element in stage.elements
+        if not all(_is_filled(keypoint, field, customer_participants) for field in element.fields)
     ]
     return len(stage.elements) - len(missing), len(stage.elements), missing
 
@@ -40,13 +40,14 @@ def _clear_other_stages(keypoint):
 
 def _save_keypoint(keypoint, *, our_participants, customer_participants):
     _clear_other_stages(keypoint)
-    keypoint._pending_contacts = list(customer_participants)
-    keypoint.elements_filled, keypoint.elements_total, keypoint.missing_elements = completeness(keypoint)
+    customer_participants = list(customer_participants)
+    keypoint.elements_filled, keypoint.elements_total, keypoint.missing_elements = completeness(
+        keypoint, customer_participants
+    )
     keypoint.is_complete = not keypoint.missing_elements
     keypoint.save()
     keypoint.our_participants.set(our_participants)
     keypoint.customer_participants.set(customer_participants)
-    del keypoint._pending_contacts
     return keypoint
 
 
@@ -124,7 +125,7 @@ def _refuse_if_stale(locked, seen_stage, seen_status):
         return
     if (locked.stage, locked.status) == (seen_stage, seen_status):
         return
-    last = locked.stage_history.select_related("actor").order_by("-at", "-pk").first()
+    last = locked.stage_history.select_related("actor").last()
     raise ValidationError(
         _(
             "%(actor)s changed this project at %(at)s: it is now %(stage)s, %(status)s. Nothing was changed; "
@@ -132,8 +133,8 @@ def _refuse_if_stale(locked, seen_stage, seen_status):
         ),
         code="stale",
         params={
-            "actor": last.actor if last else "?",
-            "at": formats.date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT") if last else "?",
+            "actor": last.actor if last else _("Someone"),
+            "at": formats.date_format(timezone.localtime(last.at if last else locked.updated_at), "DATETIME_FORMAT"),
             "stage": locked.get_stage_display(),
             "status": locked.get_status_display(),
         },

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from customers.models import LostReason, Project, ProjectStatus
 from keypoints import services
@@ -201,3 +201,34 @@ def test_contract_refusal_names_the_missing_record(project, rep):
         services.project_advance_stage(project=project, actor=rep)
     assert raised.value.code == "contract_missing"
     assert "合同编号" in raised.value.messages[0]
+
+
+def test_the_stale_message_in_full(project, rep, lead):
+    services.project_advance_stage(project=project, actor=lead)
+    row = project.stage_history.get()
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
+        services.project_advance_stage(project=project, actor=rep, seen_stage=1, seen_status=OPEN)
+    with translation.override("en"):
+        at = formats.date_format(timezone.localtime(row.at), "DATETIME_FORMAT")
+        assert raised.value.messages == [
+            f"{lead} changed this project at {at}: it is now Needs discovery, Open. Nothing was changed; "
+            "check the project and confirm again."
+        ]
+
+
+def test_a_stale_project_without_history_still_says_what_it_is_now(project, rep):
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
+        services.project_advance_stage(project=project, actor=rep, seen_stage=2, seen_status=OPEN)
+    with translation.override("en"):
+        message = raised.value.messages[0]
+    assert message.startswith("Someone changed this project at ") and "Lead acquisition, Open" in message
+
+
+@pytest.mark.parametrize(("status", "shown"), [(LOST, "Lost"), (HOLD, "On hold"), (DONE, "Completed")])
+def test_a_refusal_for_a_closed_project_names_its_status(project, rep, status, shown):
+    Project.objects.filter(pk=project.pk).update(status=status)
+    project.refresh_from_db()
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
+        services.project_advance_stage(project=project, actor=rep)
+    with translation.override("en"):
+        assert raised.value.messages == [f"The project is {shown}; reopen it before changing its stage."]

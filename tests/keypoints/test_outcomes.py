@@ -1,6 +1,6 @@
 """Outcomes: a recorded contract makes a deal signed; delivered deals are completed; the contract rule holds."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -258,3 +258,23 @@ def test_a_closed_project_cannot_be_marked_lost_again(project, rep, status):
     with pytest.raises(ValidationError) as raised:
         services.project_mark_lost(project=project, actor=rep, lost_reason=LostReason.objects.first())
     assert raised.value.code == "not_open"
+
+
+def test_the_latest_signing_date_wins_whatever_order_the_contracts_were_logged_in(project, rep):
+    contract_keypoint(project, contract_number="HT-B", signing_date=date(2024, 6, 1), signed_amount=Decimal("700000"))
+    later_logged = contract_keypoint(project, contract_number="HT-A", signing_date=date(2024, 4, 18))
+    later_logged.occurred_at = later_logged.occurred_at + timedelta(hours=1)
+    services.keypoint_update(keypoint=later_logged, actor=rep, our_participants=[rep], customer_participants=[])
+    project.refresh_from_db()
+    assert (project.signed_amount, project.signed_on) == (Decimal("700000"), date(2024, 6, 1))
+
+
+def test_the_refusal_to_edit_away_the_contract_is_shown_on_the_form(client_for, rep, project):
+    at_stage(project, StageNumber.CONTRACT, rep)
+    keypoint = project.keypoints.get(stage=StageNumber.CONTRACT)
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, stage="4", **FULL_ELEMENTS[4])
+    response = client_for(rep).post(reverse("keypoints:edit", args=[keypoint.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert "its contract key point must keep its stage, contract number, signed amount and signing date" in (
+        response.content.decode()
+    )

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from keypoints import services
 from keypoints.forms import KeyPointForm
 from keypoints.models import KeyPoint
 from keypoints.stages import STAGES, get_stage
@@ -269,3 +270,11 @@ def test_values_of_another_stage_are_not_kept(client_for, rep, project):
     contact = project.customer.contacts.get()
     post(client_for(rep), project, common_data(project, rep, contact, stage=2, lead_rating="A", **FULL_ELEMENTS[2]))
     assert KeyPoint.objects.get().lead_rating == ""
+
+
+def test_a_needs_record_without_customer_participants_misses_that_element(project, rep):
+    keypoint = KeyPoint(project=project, stage=2, method="phone", **FULL_ELEMENTS[2])
+    filled, total, missing = services.completeness(keypoint, [])
+    assert (filled, total, missing) == (5, 6, ["customer_participants"])
+    contact = project.customer.contacts.get()
+    assert services.completeness(keypoint, [contact]) == (6, 6, [])
