@@ -3,9 +3,11 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Two workers: the suite's own default, on a 2-core machine (PYTEST_ARGS= runs it in one process).
+PYTEST_ARGS ?= -n 2
 export PYTHON
 
-.PHONY: run test venv lint format messages worker bench clean
+.PHONY: run test venv lint format messages worker bench mutants clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/find-python
 	@set -e; \
@@ -53,5 +55,11 @@ BENCH_ROWS ?= 300000
 bench: $(VENV)/.installed
 	$(PY) bench/export_ledger.py --rows $(BENCH_ROWS)
 
+# Mutation testing of who sees what and what a change records (pyproject.toml [tool.mutmut]), on SQLite.
+# Starts afresh each time, so that new tests count; `.venv/bin/mutmut results` lists the survivors.
+mutants: $(VENV)/.installed
+	rm -rf mutants
+	SALESRECORD_TESTING=1 DATABASE_URL= $(VENV)/bin/mutmut run --max-children 2
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache mutants
