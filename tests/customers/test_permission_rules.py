@@ -201,3 +201,34 @@ def test_team_candidates_are_every_active_user_who_writes(users):
     chosen = set(permissions.team_candidates())
     assert chosen == {users["admin"], users["lead"], users["rep"], users["other_rep"]}
     assert gone not in chosen
+
+
+# What each getter brings along, so that a page reading it asks the database once.
+RELATED = {
+    "customer": ["owner"],
+    "project": ["customer", "owner"],
+    "contact": ["customer"],
+    "member": ["project", "user"],
+    "step": ["project"],
+    "keypoint": ["project.customer", "project.owner"],
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_getter_reads_its_object_and_relations_in_one_query(admin, rep_customer, kind, django_assert_num_queries):
+    getter, obj = objects_of(rep_customer)[kind]
+    with django_assert_num_queries(1):
+        found = getter(admin, obj.pk)
+        for path in RELATED[kind]:
+            value = found
+            for name in path.split("."):
+                value = getattr(value, name)
+            assert value is not None
+
+
+def test_personal_access_answers_only_for_the_customers_asked(rep, other_rep, book):
+    links = permissions.personal_access([book["owned"].pk])
+    assert set(links) == {book["owned"].pk}
+    links = permissions.personal_access([book["team_on"].pk])
+    assert set(links) == {book["team_on"].pk}
+    assert {link.user_id for link in links[book["team_on"].pk]} == {other_rep.pk, rep.pk}

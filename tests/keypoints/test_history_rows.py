@@ -232,3 +232,22 @@ def test_a_refusal_for_a_closed_project_names_its_status(project, rep, status, s
         services.project_advance_stage(project=project, actor=rep)
     with translation.override("en"):
         assert raised.value.messages == [f"The project is {shown}; reopen it before changing its stage."]
+
+
+def test_the_stale_message_gives_when_the_last_change_was_made(project, rep, lead):
+    services.project_advance_stage(project=project, actor=lead)
+    three_days_ago = timezone.now() - timedelta(days=3)
+    StageHistory.objects.filter(project=project).update(at=three_days_ago)
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
+        services.project_advance_stage(project=project, actor=rep, seen_stage=1, seen_status=OPEN)
+    with translation.override("en"):
+        expected = formats.date_format(timezone.localtime(three_days_ago), "DATETIME_FORMAT")
+    assert raised.value.params["at"] == expected
+
+
+def test_the_stale_refusal_reads_the_last_change_with_its_author(project, rep, lead, django_assert_num_queries):
+    services.project_advance_stage(project=project, actor=lead)
+    # Savepoint, lock, the last change with its author, then the savepoint rolled back and released.
+    with django_assert_num_queries(5), pytest.raises(ValidationError) as raised:
+        services.project_advance_stage(project=project, actor=rep, seen_stage=1, seen_status=OPEN)
+    assert str(raised.value.params["actor"]) == str(lead)
