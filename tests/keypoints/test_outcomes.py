@@ -275,6 +275,16 @@ def test_the_refusal_to_edit_away_the_contract_is_shown_on_the_form(client_for, 
     contact = project.customer.contacts.get()
     data = common_data(project, rep, contact, stage="4", **FULL_ELEMENTS[4])
     response = client_for(rep).post(reverse("keypoints:edit", args=[keypoint.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
-    assert "its contract key point must keep its stage, contract number, signed amount and signing date" in (
-        response.content.decode()
+    assert (
+        "The project is at or past contract signing: its contract key point must keep its stage, contract number, "
+        "signed amount and signing date." in response.content.decode()
     )
+
+
+def test_on_the_same_signing_date_the_later_event_gives_the_signed_value(project, rep):
+    later_event = contract_keypoint(project, contract_number="HT-A", signed_amount=Decimal("650000"))
+    later_event.occurred_at = later_event.occurred_at + timedelta(hours=5)
+    services.keypoint_update(keypoint=later_event, actor=rep, our_participants=[rep], customer_participants=[])
+    contract_keypoint(project, contract_number="HT-B", signed_amount=Decimal("640000"))
+    project.refresh_from_db()
+    assert project.signed_amount == Decimal("650000")
