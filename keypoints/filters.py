@@ -1,10 +1,12 @@
 import django_filters
 from django import forms
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions
 from customers.forms import DateInput
+from customers.models import Industry, Project, ProjectStatus, Source, Tier
 from salesrecord.forms import IdModelChoiceFilter, style_filter_widgets
 
 from .models import KeyPoint, LeadRating, Method, NextStepStatus
@@ -82,3 +84,51 @@ class KeyPointFilter(django_filters.FilterSet):
     def filter_sort(self, queryset, name, value):
         field = SORTS[value.lstrip("-")][0]
         return queryset.order_by(f"-{field}" if value.startswith("-") else field, "-occurred_at", "-pk")
+
+
+# The opportunity list: sort key -> the annotated or real field it orders by, and its label.
+PROJECT_SORTS = {
+    "activity": ("last_keypoint_at", _("Last key point")),
+    "due": ("next_step_due", _("Next step due")),
+    "value": ("value", _("Value")),
+    "stage": ("stage", _("Stage")),
+    "entered": ("stage_entered_at", _("In this stage since")),
+    "customer": ("customer__legal_name", _("Customer")),
+}
+
+
+def project_sort_choices():
+    choices = []
+    for key, (_field, label) in PROJECT_SORTS.items():
+        choices.append((f"-{key}", _("%(field)s, descending") % {"field": label}))
+        choices.append((key, _("%(field)s, ascending") % {"field": label}))
+    return choices
+
+
+class ProjectFilter(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
+    owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="owner")
+    industry = django_filters.ChoiceFilter(
+        label=_("Industry"), choices=Industry.choices, field_name="customer__industry"
+    )
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
+    tier = django_filters.ChoiceFilter(label=_("Account tier"), choices=Tier.choices, field_name="customer__tier")
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=project_sort_choices, method="filter_sort", empty_label=None
+    )
+
+    class Meta:
+        model = Project
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Dropdowns offer only what this user may see.
+        self.filters["owner"].queryset = permissions.project_owner_choices(user)
+        style_filter_widgets(self)
+
+    def filter_sort(self, queryset, name, value):
+        field = PROJECT_SORTS[value.lstrip("-")][0]
+        ordered = F(field).desc(nulls_last=True) if value.startswith("-") else F(field).asc(nulls_last=True)
+        return queryset.order_by(ordered, "-pk")

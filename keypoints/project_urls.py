@@ -10,6 +10,7 @@ from . import views as keypoint_views
 app_name = "projects"
 
 urlpatterns = [
+    path("", keypoint_views.project_list, name="list"),
     path("new/<id:customer_pk>/", keypoint_views.project_create, name="create"),
     path("<id:pk>/", keypoint_views.project_detail, name="detail"),
     path("<id:pk>/edit/", views.project_edit, name="edit"),

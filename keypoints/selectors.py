@@ -1,6 +1,7 @@
 """Reads that go beyond scope + filter: time in stage, the project timeline, the ledger."""
 
-from django.db.models import Prefetch
+from django.db.models import Max, Min, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import ProjectStatus
@@ -50,3 +51,13 @@ def with_timeline_relations(keypoints):
 
 def open_next_steps(keypoints):
     return keypoints.filter(next_step_status=NextStepStatus.OPEN).order_by("next_step_due", "pk")
+
+
+def opportunity_rows(projects):
+    """The opportunity list's rows: each project with its value, latest key point and nearest open next step."""
+    return projects.select_related("customer", "owner").annotate(
+        last_keypoint_at=Max("keypoints__occurred_at"),
+        next_step_due=Min("keypoints__next_step_due", filter=Q(keypoints__next_step_status=NextStepStatus.OPEN)),
+        # Once signed, a deal is worth its signed amount; before, the top of its budget.
+        value=Coalesce("signed_amount", "budget_max", "budget_min"),
+    )

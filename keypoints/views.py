@@ -7,6 +7,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -18,11 +19,33 @@ from customers.views import form_page
 
 from . import exports, selectors, services
 from . import permissions as keypoint_permissions
-from .filters import KeyPointFilter
+from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
 from .models import KeyPoint, NextStepStatus
 
 LEDGER_PAGE_SIZE = 50
+
+
+PROJECT_PAGE_SIZE = 50
+
+
+def project_list(request):
+    """The opportunity list: every project the user may see, with where it stands and what it is worth."""
+    projects = selectors.opportunity_rows(permissions.visible_projects(request.user))
+    data = request.GET.copy()
+    data.setdefault("sort", "-activity")
+    project_filter = ProjectFilter(data, queryset=projects, user=request.user)
+    if not project_filter.is_valid():
+        return render(request, "keypoints/project_list.html", {"filter": project_filter, "page": None}, status=400)
+    page = Paginator(project_filter.qs, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for project in page.object_list:
+        project.days_in_stage = (now - project.stage_entered_at).days
+    return render(
+        request,
+        "keypoints/project_list.html",
+        {"filter": project_filter, "page": page, "filtered": bool(request.GET), "today": timezone.localdate()},
+    )
 
 
 def project_detail(request, pk):
