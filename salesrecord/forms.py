@@ -80,8 +80,14 @@ class IdModelChoiceFilter(django_filters.ModelChoiceFilter):
 
 
 def style_filter_widgets(filterset):
-    """Bootstrap classes on a filter form's widgets, so that one template renders every filter bar."""
+    """Bootstrap classes on a filter form's widgets, so that one template renders every filter bar.
+
+    A filter left empty filters nothing: its empty choice reads 全部 / All, not a row of dashes.
+    """
     for field in filterset.form.fields.values():
+        # Plain choices take theirs from settings.FILTERS_EMPTY_CHOICE_LABEL.
+        if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+            field.empty_label = _("All")
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs["class"] = "form-check-input"

@@ -82,6 +82,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "salesrecord.urls"
+# An empty filter filters nothing: its choice reads 全部 / All (model choices: salesrecord.forms).
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 WSGI_APPLICATION = "salesrecord.wsgi.application"
 
 TEMPLATES = [

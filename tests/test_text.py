@@ -80,3 +80,11 @@ def test_no_template_or_module_writes_chinese_punctuation_or_a_date_pattern():
         if "、" in source or "：" in source or DATE_PATTERN.search(source):
             offenders.append(str(path.relative_to(settings.BASE_DIR)))
     assert offenders == []
+
+
+@pytest.mark.parametrize(("url", "lang", "label"), [("/keypoints/", "en", "All"), ("/projects/", "zh-hans", "全部")])
+def test_an_empty_filter_choice_reads_all(client, admin, url, lang, label):
+    client.force_login(admin)
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert f'<option value="" selected>{label}</option>' in html
+    assert "---------" not in html
