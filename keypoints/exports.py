@@ -1,6 +1,7 @@
 """The ledger as CSV or XLSX, written row by row so that no export sits in memory whole."""
 
 import csv
+import datetime
 import tempfile
 from decimal import Decimal
 
@@ -10,7 +11,9 @@ from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 from salesrecord.text import list_separator
 
@@ -49,9 +52,9 @@ def header():
     return result
 
 
-def _getter(name):
+def _getter(name, spreadsheet=False):
     """A function from a key point to the cell of one column; built once per export, not per row,
-    in the export's language: its list separator and date formats."""
+    in the export's language: its list separator and date formats. A spreadsheet gets real dates."""
     separator = list_separator()
     if name == "customer":
         return lambda kp: kp.project.customer.legal_name
@@ -73,7 +76,12 @@ def _getter(name):
     if isinstance(field, models.BooleanField):
         yes, no = _("Yes"), _("No")
         return lambda kp: "" if getattr(kp, name) is None else (yes if getattr(kp, name) else no)
-    # Dates are text cells, written as the pages show them.
+    if spreadsheet and isinstance(field, models.DateTimeField):
+        # Spreadsheet dates carry no time zone: the local time, as the pages show it.
+        return lambda kp: getattr(kp, name) and timezone.localtime(getattr(kp, name)).replace(tzinfo=None)
+    if spreadsheet and isinstance(field, models.DateField):
+        return lambda kp: getattr(kp, name)
+    # In CSV, dates are text, written as the pages show them.
     if isinstance(field, models.DateTimeField):
         datetime_format = formats.get_format("DATETIME_FORMAT")
         return lambda kp: dateformat.format(timezone.localtime(getattr(kp, name)), datetime_format)
@@ -86,7 +94,7 @@ def _getter(name):
 def _cell(value):
     if value is None:
         return ""
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | datetime.date):
         return value
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     if text.startswith(FORMULA_PREFIXES):
@@ -94,12 +102,32 @@ def _cell(value):
     return text
 
 
-def rows(queryset):
-    getters = [_getter(name) for name in columns()]
+def rows(queryset, spreadsheet=False):
+    getters = [_getter(name, spreadsheet) for name in columns()]
     # Only the relations the columns read: at 300,000 rows every model instance counts.
     queryset = queryset.select_related(None).select_related("project__customer", "author", "next_step_owner")
     for keypoint in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield [_cell(getter(keypoint)) for getter in getters]
+
+
+def _spreadsheet_date_formats():
+    """(date, date and time) number formats: the pages' own, in the spreadsheet's notation."""
+    if (translation.get_language() or "").startswith("zh"):
+        return "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+    return "d mmm yyyy", "d mmm yyyy hh:mm"
+
+
+WIDE_COLUMNS = {"summary", "customer_feedback", "obstacles", "our_response", "next_step", "missing_elements"}
+
+
+def _width(name):
+    if name in WIDE_COLUMNS:
+        return 40
+    if name in ("customer", "project"):
+        return 28
+    if name in ("occurred_at", "created_at"):
+        return 17
+    return 14
 
 
 def _filename(extension):
@@ -129,9 +157,24 @@ def export_response(queryset, export_format):
     # openpyxl's write-only mode spools each row to a temporary file as it is appended.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Key points")[:31])
+    names = columns()
+    # The header stays in view, every column can be filtered, and widths suit what the column holds
+    # (set before the first row: a write-only sheet writes its layout first).
+    sheet.freeze_panes = "A2"
+    for index, name in enumerate(names, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _width(name)
     sheet.append(header())
-    for row in rows(queryset):
+    date_format, datetime_format = _spreadsheet_date_formats()
+    count = 0
+    for row in rows(queryset, spreadsheet=True):
+        for index, value in enumerate(row):
+            if isinstance(value, datetime.date):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = datetime_format if isinstance(value, datetime.datetime) else date_format
+                row[index] = cell
         sheet.append(row)
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     workbook.save(spool)
     spool.seek(0)

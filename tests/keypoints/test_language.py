@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from openpyxl.utils import get_column_letter
 
 from customers.models import LostReason, ProjectStatus
 from keypoints.models import KeyPoint
@@ -151,19 +152,45 @@ def test_ledger_dates_follow_the_language(client_for, rep, contract, language, o
     assert occurred in html and due in html
 
 
-@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
-def test_english_export_writes_english_dates(client_for, rep, contract, export_format):
-    record = export_record(client_for(rep), "en", export_format)
+def test_english_csv_writes_english_dates(client_for, rep, contract):
+    record = export_record(client_for(rep), "en", "csv")
     assert record["Signing date"] == "30 Apr 2026"
     assert record["Next step due"] == "8 May 2026"
     assert record["When"] == "29 Apr 2026 14:05"
     assert record["Logged at"] == "29 Apr 2026 18:30"
 
 
-@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
-def test_chinese_export_writes_iso_dates(client_for, rep, contract, export_format):
-    record = export_record(client_for(rep), "zh-hans", export_format)
+def test_chinese_csv_writes_iso_dates(client_for, rep, contract):
+    record = export_record(client_for(rep), "zh-hans", "csv")
     assert record["签约日期"] == "2026-04-30"
     assert record["下一步截止日期"] == "2026-05-08"
     assert record["时间"] == "2026-04-29 14:05"
     assert record["录入时间"] == "2026-04-29 18:30"
+
+
+def xlsx_sheet(client, language):
+    response = client.get(reverse("keypoints:export"), {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE=language)
+    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+
+
+@pytest.mark.parametrize(
+    ("language", "date_format", "datetime_format"),
+    [("zh-hans", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"), ("en", "d mmm yyyy", "d mmm yyyy hh:mm")],
+)
+def test_xlsx_dates_are_real_dates_shown_in_the_languages_format(
+    client_for, rep, contract, language, date_format, datetime_format
+):
+    sheet = xlsx_sheet(client_for(rep), language)
+    cells = {header.value: cell for header, cell in zip(sheet[1], sheet[2], strict=True)}
+    signing = cells["签约日期" if language == "zh-hans" else "Signing date"]
+    when = cells["时间" if language == "zh-hans" else "When"]
+    assert signing.value == datetime(2026, 4, 30) and signing.number_format == date_format
+    assert when.value == datetime(2026, 4, 29, 14, 5) and when.number_format == datetime_format
+
+
+def test_xlsx_keeps_its_header_in_view_with_a_filter_row_and_sensible_widths(client_for, rep, contract):
+    sheet = xlsx_sheet(client_for(rep), "en")
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(sheet.max_column)}2"
+    widths = {header.value: sheet.column_dimensions[header.column_letter].width for header in sheet[1]}
+    assert widths["What happened"] > widths["Stage"] and widths["Customer"] > widths["Stage"]
