@@ -188,6 +188,26 @@ def _move(project, *, to_stage, kind, actor, reason=""):
     return _record(project, kind=kind, actor=actor, from_stage=from_stage, from_status=from_status, reason=reason)
 
 
+def _close(locked, *, kind, status, actor, note, lost_reason=None, resume_on=None):
+    """Lost, on hold or completed: the status with its note (and reason or resume date), and its history row."""
+    from_status = locked.status
+    locked.status = status
+    locked.status_note = note.strip()
+    locked.lost_reason = lost_reason
+    locked.resume_on = resume_on
+    locked.save(update_fields=["status", "status_note", "lost_reason", "resume_on", "updated_at"])
+    return _record(
+        locked,
+        kind=kind,
+        actor=actor,
+        from_stage=locked.stage,
+        from_status=from_status,
+        reason=locked.status_note,
+        lost_reason=lost_reason,
+        resume_on=resume_on,
+    )
+
+
 def _done(project, locked, row):
     """Hand the caller's project object the state just written."""
     for field in ("stage", "status", "lost_reason", "status_note", "resume_on", "stage_entered_at", "updated_at"):
@@ -272,20 +292,8 @@ def project_mark_lost(*, project, actor, lost_reason, note="", seen_stage=None, 
             code="not_open",
             params={"status": locked.get_status_display()},
         )
-    from_status = locked.status
-    locked.status = ProjectStatus.LOST
-    locked.lost_reason = lost_reason
-    locked.status_note = note.strip()
-    locked.resume_on = None
-    locked.save(update_fields=["status", "lost_reason", "status_note", "resume_on", "updated_at"])
-    row = _record(
-        locked,
-        kind=StageChange.LOST,
-        actor=actor,
-        from_stage=locked.stage,
-        from_status=from_status,
-        reason=locked.status_note,
-        lost_reason=lost_reason,
+    row = _close(
+        locked, kind=StageChange.LOST, status=ProjectStatus.LOST, actor=actor, note=note, lost_reason=lost_reason
     )
     return _done(project, locked, row)
 
@@ -297,19 +305,8 @@ def project_put_on_hold(*, project, actor, reason, resume_on, seen_stage=None, s
     _require_open(locked)
     if resume_on <= timezone.localdate():
         raise ValidationError(_("The resume date must be in the future."), code="resume_in_past")
-    from_status = locked.status
-    locked.status = ProjectStatus.ON_HOLD
-    locked.status_note = reason.strip()
-    locked.resume_on = resume_on
-    locked.save(update_fields=["status", "status_note", "resume_on", "updated_at"])
-    row = _record(
-        locked,
-        kind=StageChange.HOLD,
-        actor=actor,
-        from_stage=locked.stage,
-        from_status=from_status,
-        reason=locked.status_note,
-        resume_on=resume_on,
+    row = _close(
+        locked, kind=StageChange.HOLD, status=ProjectStatus.ON_HOLD, actor=actor, note=reason, resume_on=resume_on
     )
     return _done(project, locked, row)
 
@@ -322,18 +319,7 @@ def project_complete(*, project, actor, note="", seen_stage=None, seen_status=No
     _require_open(locked)
     if locked.stage < StageNumber.FULFILMENT:
         raise ValidationError(_("Only a project in fulfilment or after-sales can be completed."), code="not_delivered")
-    from_status = locked.status
-    locked.status = ProjectStatus.COMPLETED
-    locked.status_note = note.strip()
-    locked.save(update_fields=["status", "status_note", "updated_at"])
-    row = _record(
-        locked,
-        kind=StageChange.COMPLETE,
-        actor=actor,
-        from_stage=locked.stage,
-        from_status=from_status,
-        reason=locked.status_note,
-    )
+    row = _close(locked, kind=StageChange.COMPLETE, status=ProjectStatus.COMPLETED, actor=actor, note=note)
     return _done(project, locked, row)
 
 
