@@ -295,9 +295,12 @@ def test_admin_hands_everything_of_a_leaver_to_a_colleague_on_a_phone(page, logi
 
     page.select_option("#id_to_user", label="陈静 · 销售代表")
     page.get_by_role("button", name=translated("Preview hand-over", "zh-hans")).click()
+    # Measure only once the preview has loaded: mid-navigation there is no document to measure.
+    page.wait_for_url(f"**/handovers/person/{rep1.pk}/?to_user=*")
+    expect(page.get_by_test_id("handover-preview")).to_be_visible()
+    expect(page.get_by_test_id("handover-part")).to_have_count(3)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the leaver's preview scrolls sideways: {width}px wide"
-    expect(page.get_by_test_id("handover-part")).to_have_count(3)
     page.get_by_role("button", name=translated("Hand everything over", "zh-hans")).click()
 
     expect(page.get_by_test_id("holds-nothing")).to_be_visible()
