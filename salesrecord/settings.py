@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "customers",
     "keypoints",
     "handovers",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Beat's schedule: the stall and overdue scans every REMINDER_SCAN_MINUTES.
+REMINDER_SCAN_MINUTES = env_int("REMINDER_SCAN_MINUTES", 60)
+CELERY_BEAT_SCHEDULE = {
+    "scan-stalls": {"task": "reminders.tasks.scan_stalls", "schedule": REMINDER_SCAN_MINUTES * 60.0},
+    "scan-overdue": {"task": "reminders.tasks.scan_overdue", "schedule": REMINDER_SCAN_MINUTES * 60.0},
+}
 
 # Mail goes to the console unless EMAIL_BACKEND names another backend (e.g. SMTP with EMAIL_HOST...).
 _email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -212,6 +219,8 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "use_tls": env_bool("EMAIL_USE_TLS", False),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+# Where people open the app: links in emails and chat messages start with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SalesRecord <noreply@localhost>")
 
 LOGGING = {
