@@ -17,7 +17,7 @@ from accounts.models import Role, User
 from customers.models import Project, ProjectStatus
 from keypoints.models import KeyPoint, NextStepStatus
 
-from .models import Channel, ChatWebhook, Kind, Preference, Reminder, ScanRun, stall_thresholds
+from .models import Channel, ChatWebhook, Kind, Preference, Reminder, ScanRun, StallSetting, stall_thresholds
 
 
 @dataclass(frozen=True)
@@ -229,3 +229,14 @@ def stranded(now=None):
             created_at__gte=now - STRANDED_FOR_AT_MOST,
         ).exclude(channel=Channel.APP)
     )
+
+
+# Settings ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_thresholds(*, thresholds, actor):
+    """An admin's stall thresholds; a stage set back to its default keeps a row all the same (the admin's
+    decision, recorded with who made it)."""
+    for stage, days in thresholds.items():
+        StallSetting.objects.update_or_create(stage=stage, defaults={"days": days, "updated_by": actor})

@@ -1,6 +1,7 @@
 """Thin tasks: each calls a service; deliveries are enqueued once the rows they send are committed."""
 
 from celery import shared_task
+from celery.signals import beat_init
 from django.db import transaction
 
 from . import delivery, services
@@ -37,3 +38,11 @@ def scan_overdue():
     created = services.run_scan(ScanRun.Job.OVERDUE)
     enqueue_deliveries(created + services.stranded())
     return len(created)
+
+
+@beat_init.connect
+def scan_when_the_scheduler_starts(sender=None, **kwargs):
+    """An interval schedule first fires one interval after beat starts: scan at once as well, so that
+    a fresh start reminds (and reports itself alive) without waiting an hour."""
+    scan_stalls.delay()
+    scan_overdue.delay()

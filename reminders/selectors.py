@@ -1,0 +1,63 @@
+"""Reads for the notification centre, the stalled-and-overdue page and the health check."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from customers import permissions
+
+from .messages import compose
+from .models import Channel, Reminder, ScanRun
+
+
+def notifications(user):
+    return Reminder.objects.filter(recipient=user, channel=Channel.APP).select_related(
+        "project__customer", "project__owner", "keypoint__next_step_owner"
+    )
+
+
+def unread_count(user):
+    return notifications(user).filter(read_at__isnull=True).count()
+
+
+def with_messages(user, reminders):
+    """Each reminder with its message in the reader's language, and whether its project is still theirs to open
+    (after a hand-over it may not be: the entry stays, the link goes)."""
+    reminders = list(reminders)
+    visible = set(
+        permissions.visible_projects(user)
+        .filter(pk__in={reminder.project_id for reminder in reminders})
+        .values_list("pk", flat=True)
+    )
+    for reminder in reminders:
+        reminder.message = compose(reminder)
+        reminder.can_open = reminder.project_id in visible
+    return reminders
+
+
+def scan_interval():
+    return datetime.timedelta(minutes=settings.REMINDER_SCAN_MINUTES)
+
+
+def last_scan_age(now=None):
+    """How long ago the older of the two scans last finished; None if either never ran."""
+    now = now or timezone.now()
+    ages = []
+    for job in (ScanRun.Job.STALLS, ScanRun.Job.OVERDUE):
+        finished = (
+            ScanRun.objects.filter(job=job, finished_at__isnull=False, error="")
+            .order_by("-finished_at")
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        if finished is None:
+            return None
+        ages.append(now - finished)
+    return max(ages)
+
+
+def scans_stopped(now=None):
+    """True when the scans have not run for twice their interval (or never ran)."""
+    age = last_scan_age(now)
+    return age is None or age > 2 * scan_interval()
