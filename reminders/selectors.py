@@ -61,3 +61,13 @@ def scans_stopped(now=None):
     """True when the scans have not run for twice their interval (or never ran)."""
     age = last_scan_age(now)
     return age is None or age > 2 * scan_interval()
+
+
+def scan_health():
+    """For /healthz: the age of the last scan in seconds (None: never ran), healthy while under twice the interval."""
+    age = last_scan_age()
+    report = {
+        "last_scan_seconds_ago": None if age is None else int(age.total_seconds()),
+        "interval_seconds": int(scan_interval().total_seconds()),
+    }
+    return report, not scans_stopped()

@@ -200,9 +200,11 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# One queue for everything; a second installation sharing a Redis names its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Beat's schedule: the stall and overdue scans every REMINDER_SCAN_MINUTES.
-REMINDER_SCAN_MINUTES = env_int("REMINDER_SCAN_MINUTES", 60)
+REMINDER_SCAN_MINUTES = float(env_str("REMINDER_SCAN_MINUTES", "60"))
 CELERY_BEAT_SCHEDULE = {
     "scan-stalls": {"task": "reminders.tasks.scan_stalls", "schedule": REMINDER_SCAN_MINUTES * 60.0},
     "scan-overdue": {"task": "reminders.tasks.scan_overdue", "schedule": REMINDER_SCAN_MINUTES * 60.0},
