@@ -18,8 +18,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import summary
 from .messages import compose
-from .models import Channel, Platform, Preference, Reminder
+from .models import Channel, Platform, Preference, Reminder, SummaryDelivery
 
 TIMEOUT_SECONDS = 10
 
@@ -113,30 +114,53 @@ def send(reminder):
         post_to_chat(reminder.webhook, compose(reminder, settings.LANGUAGE_CODE))
 
 
-def deliver(reminder_pk):
-    """Send one email or chat reminder unless it is sent already or another worker is sending it.
-    Returns True when this call sent it."""
+def send_summary(row):
+    if row.channel == Channel.EMAIL:
+        language = language_of(row.recipient)
+        message = summary.compose(summary.facts(row.day), language)
+        try:
+            email_message(message, to=row.recipient.email, language=language).send()
+        except OSError as error:
+            raise DeliveryFailed(f"email: {error}") from error
+    else:
+        # A group robot for one owner's deals hears only of those.
+        message = summary.compose(summary.facts(row.day, owner=row.webhook.owner), settings.LANGUAGE_CODE)
+        post_to_chat(row.webhook, message)
+
+
+def _deliver_once(rows, pk, send_row):
+    """Send one row unless it is sent already or another worker is sending it (its lock is held).
+    Returns True when this call sent it; a failure is recorded on the row, then raised."""
     error = None
     with transaction.atomic():
-        reminder = (
-            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("project__customer", "project__owner", "keypoint__next_step_owner", "recipient", "webhook")
-            .filter(pk=reminder_pk, sent_at__isnull=True)
-            .exclude(channel=Channel.APP)
-            .first()
-        )
-        if reminder is None:
+        row = rows.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk, sent_at__isnull=True).first()
+        if row is None:
             return False
-        reminder.attempts += 1
+        row.attempts += 1
         try:
-            send(reminder)
+            send_row(row)
         except DeliveryFailed as failure:
             error = failure
-            reminder.last_error = str(failure)[:2000]
+            row.last_error = str(failure)[:2000]
         else:
-            reminder.sent_at = timezone.now()
-            reminder.last_error = ""
-        reminder.save(update_fields=["attempts", "sent_at", "last_error"])
+            row.sent_at = timezone.now()
+            row.last_error = ""
+        row.save(update_fields=["attempts", "sent_at", "last_error"])
     if error:
         raise error
     return True
+
+
+def deliver(reminder_pk):
+    """Send one email or chat reminder, once."""
+    rows = Reminder.objects.select_related(
+        "project__customer", "project__owner", "keypoint__next_step_owner", "recipient", "webhook"
+    ).exclude(channel=Channel.APP)
+    return _deliver_once(rows, reminder_pk, send)
+
+
+def deliver_summary(delivery_pk):
+    """Send one day's summary to one person or group, once."""
+    return _deliver_once(
+        SummaryDelivery.objects.select_related("recipient", "webhook__owner"), delivery_pk, send_summary
+    )

@@ -15,6 +15,8 @@ class Message:
     title: str
     lines: list[str] = field(default_factory=list)
     url: str = ""
+    # What the link says (the project, unless told otherwise), in the message's language.
+    link_label: str = ""
 
     @property
     def text(self):

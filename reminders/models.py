@@ -183,3 +183,26 @@ class ScanRun(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SummaryDelivery(models.Model):
+    """The daily summary of one day, to one person by email or to one chat group: unique by its key,
+    so that a repeated or retried run sends it once."""
+
+    key = models.CharField(max_length=100, unique=True, editable=False)
+    day = models.DateField()
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    webhook = models.ForeignKey(ChatWebhook, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+
+    def __str__(self):
+        return self.key

@@ -3,8 +3,9 @@
 from celery import shared_task
 from celery.signals import beat_init
 from django.db import transaction
+from django.utils import timezone
 
-from . import delivery, services
+from . import delivery, services, summary
 from .models import ScanRun
 
 # A failed email or chat post is tried again after 30 s, 1 min, 2 min... up to an hour apart, for about a day.
@@ -24,6 +25,20 @@ def deliver(reminder_pk):
 def enqueue_deliveries(reminders):
     for reminder in reminders:
         transaction.on_commit(lambda pk=reminder.pk: deliver.delay(pk))
+
+
+@shared_task(**RETRY)
+def deliver_summary(delivery_pk):
+    return delivery.deliver_summary(delivery_pk)
+
+
+@shared_task
+def daily_summary():
+    """Today's summary to each lead and manager who wants it, and to the group robots that post it."""
+    created = summary.run(timezone.localdate())
+    for row in created:
+        transaction.on_commit(lambda pk=row.pk: deliver_summary.delay(pk))
+    return len(created)
 
 
 @shared_task

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
 
-
 # name -> the dotted path of a callable answering (what to report, whether it is healthy)
 CHECKS = {}
 
