@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keypoints.models import MAX_STALL_DAYS
 from keypoints.stages import STAGES
 
-from .models import MAX_STALL_DAYS, ChatWebhook, Preference
+from .models import ChatWebhook, Preference
 
 
 class PreferenceForm(forms.ModelForm):

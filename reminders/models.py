@@ -1,43 +1,12 @@
 """Stalls and overdue next steps, found by periodic scans and reminded exactly once per channel."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Project
 from keypoints.models import KeyPoint
-from keypoints.stages import STAGES, StageNumber
-
-MAX_STALL_DAYS = 365
-
-
-class StallSetting(models.Model):
-    """An admin's stall threshold for one stage; a stage without a row uses the registry's default."""
-
-    stage = models.PositiveSmallIntegerField(_("stage"), choices=StageNumber.choices, unique=True)
-    days = models.PositiveSmallIntegerField(
-        _("days without a key point"),
-        validators=[MaxValueValidator(MAX_STALL_DAYS)],
-        help_text=_("0 turns the check off for this stage."),
-    )
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("stall threshold")
-        verbose_name_plural = _("stall thresholds")
-        ordering = ["stage"]
-
-    def __str__(self):
-        return f"{self.get_stage_display()}: {self.days}"
-
-
-def stall_thresholds():
-    """Days of silence after which a project in each stage is stalled (0: not checked)."""
-    days = {stage.number: stage.default_stall_days for stage in STAGES}
-    days.update(StallSetting.objects.values_list("stage", "days"))
-    return days
+from keypoints.stages import StageNumber
 
 
 class Kind(models.TextChoices):

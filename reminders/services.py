@@ -9,15 +9,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Role, User
 from customers.models import Project, ProjectStatus
-from keypoints.models import KeyPoint, NextStepStatus
+from keypoints import stalls
+from keypoints.models import KeyPoint, NextStepStatus, StallSetting
 
-from .models import Channel, ChatWebhook, Kind, Preference, Reminder, ScanRun, StallSetting, stall_thresholds
+from .models import Channel, ChatWebhook, Kind, Preference, Reminder, ScanRun
 
 
 @dataclass(frozen=True)
@@ -45,33 +44,13 @@ def _start_of(day):
 
 
 def stalled_projects(now=None):
-    """Open projects silent for longer than their stage's threshold, with `quiet_since`.
-
-    The silence begins at the newest key point of the current stage, or when the project entered
-    that stage (or resumed in it) if that is later: a project that just came back from a pause is not
-    stalled by the silence before it."""
-    now = now or timezone.now()
-    newest_in_stage = (
-        KeyPoint.objects.filter(project=OuterRef("pk"), stage=OuterRef("stage"))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
-    quiet_since = Greatest("stage_entered_at", Coalesce(Subquery(newest_in_stage), "stage_entered_at"))
-    stalled = Q(pk__in=[])
-    for stage, days in stall_thresholds().items():
-        if days:
-            stalled |= Q(stage=stage, quiet_since__lt=now - datetime.timedelta(days=days))
-    return (
-        Project.objects.filter(status=ProjectStatus.OPEN)
-        .annotate(quiet_since=quiet_since)
-        .filter(stalled)
-        .select_related("owner", "customer")
-    )
+    """Open projects silent for longer than their stage's threshold, with `quiet_since`."""
+    return stalls.stalled(Project.objects.all(), now).select_related("owner", "customer")
 
 
 def stall_events(now=None):
     now = now or timezone.now()
-    thresholds = stall_thresholds()
+    thresholds = stalls.thresholds()
     events = []
     for project in stalled_projects(now):
         threshold = thresholds[project.stage]

@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role, User
+from keypoints import stalls
 
 from . import delivery, selectors, services
 from .forms import ChatWebhookForm, PreferenceForm, ThresholdsForm
 from .messages import Message, absolute
-from .models import ChatWebhook, Preference, ScanRun, stall_thresholds
+from .models import ChatWebhook, Preference, ScanRun
 
 PAGE_SIZE = 30
 
@@ -66,7 +67,7 @@ def _require_admin(user):
 @require_http_methods(["GET", "POST"])
 def reminder_settings(request):
     _require_admin(request.user)
-    form = ThresholdsForm(request.POST or None, current=stall_thresholds())
+    form = ThresholdsForm(request.POST or None, current=stalls.thresholds())
     if request.method == "POST" and form.is_valid():
         services.save_thresholds(thresholds=form.thresholds(), actor=request.user)
         messages.success(request, _("Stall thresholds saved."))

@@ -12,10 +12,10 @@ from django.utils import timezone
 from accounts.models import Role
 from customers.models import ProjectStatus
 from keypoints import services as keypoint_services
-from keypoints.models import NextStepStatus
+from keypoints.models import NextStepStatus, StallSetting
 from keypoints.stages import StageNumber, get_stage
 from reminders import services
-from reminders.models import Channel, Kind, Preference, Reminder, ScanRun, StallSetting
+from reminders.models import Channel, Kind, Preference, Reminder, ScanRun
 from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
 
 # 9 a.m. in the team's time zone (settings.TIME_ZONE), where due dates fall.

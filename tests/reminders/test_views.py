@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from customers.models import Project
+from keypoints.models import StallSetting
 from reminders import services
-from reminders.models import Channel, ChatWebhook, Platform, Preference, Reminder, ScanRun, StallSetting
+from reminders.models import Channel, ChatWebhook, Platform, Preference, Reminder, ScanRun
 from tests.factories import CustomerFactory, ProjectFactory
 
 
