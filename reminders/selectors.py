@@ -6,6 +6,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from customers import permissions
+from customers.models import ProjectStatus
+from keypoints import stalls
+from keypoints.models import KeyPoint, NextStepStatus
 
 from .messages import compose
 from .models import Channel, Reminder, ScanRun
@@ -71,3 +74,28 @@ def scan_health():
         "interval_seconds": int(scan_interval().total_seconds()),
     }
     return report, not scans_stopped()
+
+
+def attention(user, now=None):
+    """What needs attention in the user's scope: stalled projects (quietest first), overdue next steps
+    (oldest first) and paused projects whose resume date has come."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    projects = permissions.visible_projects(user)
+    thresholds = stalls.thresholds()
+    stalled = stalls.stalled(projects, now).select_related("customer", "owner").order_by("quiet_since", "pk")
+    overdue = (
+        KeyPoint.objects.filter(
+            project__in=projects.filter(status=ProjectStatus.OPEN),
+            next_step_status=NextStepStatus.OPEN,
+            next_step_due__lt=today,
+        )
+        .select_related("project__customer", "next_step_owner")
+        .order_by("next_step_due", "pk")
+    )
+    resuming = (
+        projects.filter(status=ProjectStatus.ON_HOLD, resume_on__lte=today)
+        .select_related("customer", "owner")
+        .order_by("resume_on", "pk")
+    )
+    return {"stalled": stalled, "overdue": overdue, "resuming": resuming, "thresholds": thresholds, "today": today}

@@ -5,6 +5,7 @@ from . import views
 app_name = "reminders"
 
 urlpatterns = [
+    path("stalled/", views.attention, name="attention"),
     path("settings/", views.reminder_settings, name="settings"),
     path("robots/new/", views.webhook_edit, name="webhook_create"),
     path("robots/<id:pk>/", views.webhook_edit, name="webhook_edit"),

@@ -18,6 +18,35 @@ from .models import ChatWebhook, Preference, ScanRun
 PAGE_SIZE = 30
 
 
+def _section_page(request, rows, param):
+    """One section's page, with the links to its neighbours (keeping the other sections' pages)."""
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get(param))
+    for name, number in (
+        ("prev_query", page.has_previous() and page.number - 1),
+        ("next_query", page.has_next() and page.number + 1),
+    ):
+        query = request.GET.copy()
+        query[param] = number
+        setattr(page, name, f"?{query.urlencode()}" if number else "")
+    return page
+
+
+def attention(request):
+    """Stalled projects, overdue next steps and paused projects due to resume, over the user's scope."""
+    found = selectors.attention(request.user)
+    now = timezone.now()
+    stalled = _section_page(request, found["stalled"], "stalled_page")
+    for project in stalled.object_list:
+        project.days_quiet = (now - project.quiet_since).days
+        project.threshold = found["thresholds"][project.stage]
+        project.escalated = project.days_quiet > 2 * project.threshold
+    overdue = _section_page(request, found["overdue"], "overdue_page")
+    for step in overdue.object_list:
+        step.days_overdue = (found["today"] - step.next_step_due).days
+    resuming = _section_page(request, found["resuming"], "resuming_page")
+    return render(request, "reminders/attention.html", {"stalled": stalled, "overdue": overdue, "resuming": resuming})
+
+
 def notifications(request):
     page = Paginator(selectors.notifications(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_messages(request.user, page.object_list)
