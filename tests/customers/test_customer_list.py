@@ -346,3 +346,40 @@ def test_the_rep_still_lists_only_their_customers_in_every_sort(client_for, rep,
     KeyPointFactory(project=ProjectFactory(customer=hidden))
     for sort in ("name", "-activity", "tier", "owner"):
         assert names(client_for(rep).get(reverse("customers:list"), {"sort": sort})) == [rep_customer.legal_name]
+
+
+def filter_fold(html):
+    start = html.index('data-testid="filter-fold"')
+    return html[html.rindex("<details", 0, start) : html.index(">", start) + 1]
+
+
+def test_the_filter_bar_folds_behind_a_toggle_counting_the_filters_in_use(client_for, lead, rep_customer):
+    client = client_for(lead)
+    html = client.get(reverse("customers:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert " open" not in filter_fold(html)
+    assert ">Filters</span>" in html
+    params = {"industry": "manufacturing", "tier": "normal", "q": "", "sort": "name"}
+    html = client.get(reverse("customers:list"), params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Filters (2 active)" in html  # an empty search and the sort narrow nothing
+    assert " open" not in filter_fold(html)
+
+
+def test_an_invalid_filter_opens_the_folded_filter_bar(client_for, lead, rep_customer):
+    html = client_for(lead).get(reverse("customers:list"), {"tier": "gold"}).content.decode()
+    assert " open" in filter_fold(html)
+
+
+def test_the_sort_dropdown_is_kept_for_phones_where_headers_are_hidden(client_for, lead, rep_customer):
+    html = client_for(lead).get(reverse("customers:list"), {"sort": "-tier"}).content.decode()
+    select = html[html.index('name="sort"') : html.index("</select>", html.index('name="sort"'))]
+    assert '<option value="-tier" selected>' in select
+    wrapper = html[html.rindex("<div", 0, html.index('for="id_sort"')) : html.index('for="id_sort"')]
+    assert "d-md-none" in wrapper
+
+
+def test_every_cell_of_a_row_says_what_it_is_for_the_phone_cards(client_for, lead, rep_customer):
+    ProjectFactory(customer=rep_customer)
+    html = client_for(lead).get(reverse("customers:list")).content.decode()
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert 'class="table table-hover mb-0 stack-on-phone' in html
+    assert body.count("<td") == body.count("data-label=") == 7
