@@ -63,7 +63,7 @@ JOINS = {
 # Hours after the event that a record was written: mostly the same day, now and then late.
 WRITTEN_AFTER = [1, 3, 6, 2, 26, 4, 50]
 # Fields a story may give that are not KeyPoint fields.
-STORY_KEYS = {"event", "days_ago", "stage", "contacts", "missing", "move_reason", "next_days", "paid"}
+STORY_KEYS = {"event", "days_ago", "stage", "contacts", "missing", "move_reason", "next_days"}
 
 
 def moment(days_ago, hour):
@@ -136,7 +136,7 @@ class Story:
         self.record(kind, at, actor, stage=to_stage, reason=reason)
         self.entered_at = at
 
-    def close(self, event, at, actor, lost_reasons):
+    def change_status(self, event, at, actor, lost_reasons):
         kind = {"hold": StageChange.HOLD, "lost": StageChange.LOST, "complete": StageChange.COMPLETE}
         status = {"hold": ProjectStatus.ON_HOLD, "lost": ProjectStatus.LOST, "complete": ProjectStatus.COMPLETED}
         name = event["event"]
@@ -302,7 +302,7 @@ class Command(BaseCommand):
             at = max(moment(event["days_ago"], hour), at + timedelta(minutes=1))
             actor = actor_at(at)
             if event["event"] != "keypoint":
-                story.close(event, at, actor, self.lost_reasons)
+                story.change_status(event, at, actor, self.lost_reasons)
                 continue
             if event["stage"] > story.stage or event.get("move_reason"):
                 story.move(event["stage"], at, actor, event.get("move_reason", ""))
@@ -322,11 +322,12 @@ class Command(BaseCommand):
     def _keypoint_draft(self, project, event, at, author, team, contacts, facts, variant):
         stage = event["stage"]
         ordinal = facts.count(stage)
-        values = facts.stage_values(stage, ordinal, variant, event)
+        values = facts.stage_values(stage, ordinal, variant)
         values.update({key: value for key, value in event.items() if key not in STORY_KEYS})
-        participants = [contacts[name] for name in event["contacts"]] if "contacts" in event else None
-        if participants is None:
-            participants = self._participants(stage, contacts, variant + ordinal)
+        if "contacts" in event:
+            participants = [contacts[name] for name in event["contacts"]]
+        else:
+            participants = self._participants(stage, contacts)
         first = participants[0]
         facts.context["who"] = f"{first.title}{first.name}"
         values = {key: facts.fill(value) for key, value in values.items()}
@@ -350,7 +351,7 @@ class Command(BaseCommand):
         )
         return keypoint, [author, *(user for user in team if user != author)], participants
 
-    def _participants(self, stage, contacts, variant):
+    def _participants(self, stage, contacts):
         """Who on the customer's side a record of this stage is with: the most likely role first,
         and for the meetings that bring more people (needs, solution, contract) one more."""
         by_role = sorted(contacts.values(), key=lambda contact: (MEETS[stage].index(contact.decision_role), contact.pk))
@@ -359,7 +360,7 @@ class Command(BaseCommand):
     def _save_keypoints(self, records, closed_at, owners):
         """Save the records through the service; each next step is done when the next record came
         (or the deal closed), and the newest one of an open deal is still to do."""
-        first_owner, owner, handover_at = owners
+        _first_owner, owner, handover_at = owners
         saved = []
         for number, (keypoint, ours, theirs) in enumerate(records):
             following = records[number + 1][0].occurred_at if number + 1 < len(records) else closed_at
@@ -418,17 +419,17 @@ class DealFacts:
     def fill(self, value):
         return value.format(**self.context) if isinstance(value, str) else value
 
-    def stage_values(self, stage, ordinal, variant, event):
+    def stage_values(self, stage, ordinal, variant):
         if stage == StageNumber.FULFILMENT:
             return self._fulfilment(ordinal)
         values = text.BY_STAGE[stage](variant + ordinal)
         if stage == StageNumber.NEGOTIATION:
-            values.update(self._round(ordinal, event))
+            values.update(self._round(ordinal))
         if stage == StageNumber.CONTRACT:
             values["signed_amount"] = Decimal(wan(self.amount))
         return values
 
-    def _round(self, ordinal, event):
+    def _round(self, ordinal):
         """The prices of one negotiation round: from the quote down to the agreed amount."""
         step = Decimal(self.quote - self.amount) / max(self.rounds, 1)
         before = round(self.quote - step * ordinal)
