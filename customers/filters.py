@@ -4,13 +4,23 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from keypoints.stages import StageNumber
-from salesrecord.forms import IdModelChoiceFilter, style_filter_widgets
+from salesrecord.forms import IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
 from . import permissions
 from .models import Contact, Customer, Industry, Project, Tier
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(SortedFilterSet):
+    # sort key -> the field (annotated by selectors.customer_rows) it orders by, and its label.
+    SORTS = {
+        "activity": ("activity_at", _("Latest activity")),
+        "name": ("name_pinyin", _("Customer")),
+        "tier": ("tier_rank", _("Tier")),
+        "owner": ("owner_name", _("Owner")),
+    }
+    DEFAULT_SORT = "-activity"
+    TIE_BREAK = ("name_pinyin", "legal_name", "pk")
+
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -20,10 +30,11 @@ class CustomerFilter(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
     owner = IdModelChoiceFilter(label=_("Owner"), queryset=None)
     stage = django_filters.ChoiceFilter(label=_("Project stage"), choices=StageNumber.choices, method="filter_stage")
+    sort = SortFilter()
 
     class Meta:
         model = Customer
-        fields = ["q", "industry", "tier", "owner", "stage"]
+        fields = ["q", "industry", "tier", "owner", "stage", "sort"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from keypoints.stages import StageNumber
 
-from .validators import customer_name_key, validate_credit_code, validate_phone
+from .validators import (
+    NAME_SORT_KEY_LENGTH,
+    customer_name_key,
+    customer_name_sort_key,
+    validate_credit_code,
+    validate_phone,
+)
 
 NOT_NEGATIVE = MinValueValidator(0, message=_("This cannot be negative."))
 
@@ -42,6 +48,8 @@ class Customer(models.Model):
     legal_name = models.CharField(_("legal name"), max_length=200, help_text=_("Exactly as on the business licence."))
     # The legal name as compared for duplicates (validators.customer_name_key), kept by save().
     name_key = models.CharField(max_length=200, unique=True, editable=False)
+    # The legal name's pinyin (validators.customer_name_sort_key), kept by save(): lists sort by it.
+    name_pinyin = models.CharField(max_length=NAME_SORT_KEY_LENGTH, editable=False, db_index=True, default="")
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -68,7 +76,7 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        ordering = ["legal_name"]
+        ordering = ["name_pinyin", "legal_name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],
@@ -82,11 +90,13 @@ class Customer(models.Model):
         return self.legal_name
 
     def save(self, *args, **kwargs):
-        # Derived, not a side effect: every way of saving a customer must keep the duplicate key true.
+        # Derived, not a side effect: every way of saving a customer must keep the duplicate key and
+        # the sort key true. (Bulk updates that change legal_name must set both too; none exists.)
         self.name_key = customer_name_key(self.legal_name)
+        self.name_pinyin = customer_name_sort_key(self.legal_name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "legal_name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_key"}
+            kwargs["update_fields"] = {*update_fields, "name_key", "name_pinyin"}
         super().save(*args, **kwargs)
 
 

@@ -3,6 +3,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
 # GB 32100-2015: the unified social credit code's 31-character alphabet (no I, O, S, V, Z)
 # and the weights of its first 17 characters; the 18th is the check character.
@@ -26,6 +27,18 @@ def normalize_credit_code(value):
 def customer_name_key(legal_name):
     """What makes two legal names the same company: width (（ vs (), case and spaces do not count."""
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", legal_name or "")).casefold()
+
+
+NAME_SORT_KEY_LENGTH = 255
+
+
+def customer_name_sort_key(legal_name):
+    """Where a legal name sorts: by its pinyin, as a Chinese reader looks a company up (北京 < 上海 < 深圳).
+
+    Latin letters and digits stay as they are, in lower case; punctuation and spaces do not count.
+    """
+    syllables = lazy_pinyin(unicodedata.normalize("NFKC", legal_name or ""))
+    return re.sub(r"[^0-9a-z]", "", "".join(syllables).lower())[:NAME_SORT_KEY_LENGTH]
 
 
 def validate_credit_code(value):

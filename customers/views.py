@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import permissions, services
+from . import permissions, selectors, services
 from .filters import CustomerFilter
 from .forms import (
     ContactForm,
@@ -15,24 +15,28 @@ from .forms import (
     ProjectMemberForm,
     duplicate_customer_message,
 )
-from .models import Contact, DecisionStep, ProjectMember, ProjectStatus
+from .models import Contact, DecisionStep, ProjectMember
 
 PAGE_SIZE = 20
 
 
 def customer_list(request):
-    customers = (
-        permissions.visible_customers(request.user)
-        .select_related("owner")
-        .annotate(open_projects=Count("projects", filter=Q(projects__status=ProjectStatus.OPEN)))
-        .order_by("legal_name", "pk")
-    )
-    customer_filter = CustomerFilter(request.GET or None, queryset=customers, user=request.user)
-    context = {"filter": customer_filter, "page": None, "can_write": permissions.can_write(request.user)}
-    if customer_filter.is_bound and not customer_filter.is_valid():
+    customers = selectors.customer_rows(permissions.visible_customers(request.user))
+    customer_filter = CustomerFilter(request.GET, queryset=customers, user=request.user)
+    context = {
+        "filter": customer_filter,
+        "page": None,
+        "sort": customer_filter.sort,
+        "filtered": bool(customer_filter.active_filter_count()),
+        "can_write": permissions.can_write(request.user),
+        "today": timezone.localdate(),
+    }
+    if not customer_filter.is_valid():
         # A filter that cannot apply lists nothing, rather than every customer as if filtered.
         return render(request, "customers/customer_list.html", context, status=400)
-    context["page"] = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_open_deals(list(page.object_list), context["today"])
+    context["page"] = page
     return render(request, "customers/customer_list.html", context)
 
 

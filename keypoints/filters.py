@@ -1,38 +1,32 @@
+from datetime import timedelta
+from decimal import Decimal
+
 import django_filters
 from django import forms
-from django.db.models import F
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions
 from customers.forms import DateInput
 from customers.models import Industry, Project, ProjectStatus, Source, Tier
-from salesrecord.forms import IdModelChoiceFilter, style_filter_widgets
+from salesrecord.forms import IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
 from .models import KeyPoint, LeadRating, Method, NextStepStatus
 from .stages import StageNumber
 
-# sort key -> the field it orders by; ties fall back to newest first.
-SORTS = {
-    "occurred": ("occurred_at", _("Date")),
-    "customer": ("project__customer__legal_name", _("Customer")),
-    "stage": ("stage", _("Stage")),
-    "completeness": ("elements_filled", _("Completeness")),
-    "due": ("next_step_due", _("Next step due")),
-}
 
-SORT_VALUES = {*SORTS, *(f"-{key}" for key in SORTS)}
+class KeyPointFilter(SortedFilterSet):
+    # sort key -> the field it orders by; ties fall back to newest first.
+    SORTS = {
+        "occurred": ("occurred_at", _("Date")),
+        "customer": ("project__customer__legal_name", _("Customer")),
+        "stage": ("stage", _("Stage")),
+        "completeness": ("elements_filled", _("Completeness")),
+        "due": ("next_step_due", _("Next step due")),
+    }
+    DEFAULT_SORT = "-occurred"
 
-
-def sort_choices():
-    choices = []
-    for key, (_field, label) in SORTS.items():
-        choices.append((f"-{key}", _("%(field)s, descending") % {"field": label}))
-        choices.append((key, _("%(field)s, ascending") % {"field": label}))
-    return choices
-
-
-class KeyPointFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
     owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="project__owner")
     customer = IdModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
@@ -51,18 +45,13 @@ class KeyPointFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Next step overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
-    sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=sort_choices, method="filter_sort", empty_label=None)
+    sort = SortFilter()
 
     class Meta:
         model = KeyPoint
         fields = []
 
     def __init__(self, data=None, *args, user, **kwargs):
-        if data is not None and data.get("sort") and data["sort"] not in SORT_VALUES:
-            # An unknown sort (an old bookmark) falls back to newest first: unlike a bad filter, it
-            # changes no row, so the page and the export still answer.
-            data = data.copy()
-            del data["sort"]
         super().__init__(data, *args, **kwargs)
         self.user = user
         # Dropdowns offer only what this user may see.
@@ -82,30 +71,43 @@ class KeyPointFilter(django_filters.FilterSet):
         return queryset.filter(next_step_status=NextStepStatus.OPEN, next_step_due__lt=timezone.localdate())
 
     def filter_sort(self, queryset, name, value):
-        field = SORTS[value.lstrip("-")][0]
+        # Plain ascending/descending (no NULLS LAST: these fields are never empty), so that the
+        # export's newest-first order can read the occurred_at index.
+        field = self.SORTS[value.lstrip("-")][0]
         return queryset.order_by(f"-{field}" if value.startswith("-") else field, "-occurred_at", "-pk")
 
 
-# The opportunity list: sort key -> the annotated or real field it orders by, and its label.
-PROJECT_SORTS = {
-    "activity": ("last_keypoint_at", _("Last key point")),
-    "due": ("next_step_due", _("Next step due")),
-    "value": ("value", _("Value")),
-    "stage": ("stage", _("Stage")),
-    "entered": ("stage_entered_at", _("In this stage since")),
-    "customer": ("customer__legal_name", _("Customer")),
-}
+# The highest value a filter accepts (yuan), and the longest quiet spell (days): beyond them nothing is
+# meant, and a database should not be asked.
+MAX_VALUE = Decimal("999999999999")
+MAX_QUIET_DAYS = 3650
 
 
-def project_sort_choices():
-    choices = []
-    for key, (_field, label) in PROJECT_SORTS.items():
-        choices.append((f"-{key}", _("%(field)s, descending") % {"field": label}))
-        choices.append((key, _("%(field)s, ascending") % {"field": label}))
-    return choices
+class WholeNumberFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("value_min"), cleaned.get("value_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(_("The lowest value cannot be above the highest."), code="value_range")
+        return cleaned
+
+
+class ProjectFilter(SortedFilterSet):
+    # sort key -> the annotated or real field it orders by (reversed with "-"), and its label.
+    SORTS = {
+        "activity": ("last_keypoint_at", _("Last key point")),
+        "due": ("next_step_due", _("Next step due")),
+        "value": ("value", _("Value")),
+        "stage": ("stage", _("Stage")),
+        "days": ("-stage_entered_at", _("Days in stage")),
+        "customer": ("customer__legal_name", _("Customer")),
+    }
+    DEFAULT_SORT = "-activity"
+
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
     owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="owner")
@@ -114,13 +116,35 @@ class ProjectFilter(django_filters.FilterSet):
     )
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
     tier = django_filters.ChoiceFilter(label=_("Account tier"), choices=Tier.choices, field_name="customer__tier")
-    sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=project_sort_choices, method="filter_sort", empty_label=None
+    value_min = django_filters.NumberFilter(
+        label=_("Value from (CNY)"),
+        field_name="value",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_VALUE,
+        widget=forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"}),
     )
+    value_max = django_filters.NumberFilter(
+        label=_("Value to (CNY)"),
+        field_name="value",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=MAX_VALUE,
+        widget=forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"}),
+    )
+    quiet_days = WholeNumberFilter(
+        label=_("No key point for (days)"),
+        method="filter_quiet_days",
+        min_value=1,
+        max_value=MAX_QUIET_DAYS,
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUIET_DAYS, "step": 1, "inputmode": "numeric"}),
+    )
+    sort = SortFilter()
 
     class Meta:
         model = Project
         fields = []
+        form = ProjectFilterForm
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,7 +152,6 @@ class ProjectFilter(django_filters.FilterSet):
         self.filters["owner"].queryset = permissions.project_owner_choices(user)
         style_filter_widgets(self)
 
-    def filter_sort(self, queryset, name, value):
-        field = PROJECT_SORTS[value.lstrip("-")][0]
-        ordered = F(field).desc(nulls_last=True) if value.startswith("-") else F(field).asc(nulls_last=True)
-        return queryset.order_by(ordered, "-pk")
+    def filter_quiet_days(self, queryset, name, value):
+        # Quiet since the newest key point or, with none yet, since it entered its stage.
+        return queryset.filter(last_activity_at__lt=timezone.now() - timedelta(days=value))

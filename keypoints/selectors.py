@@ -57,6 +57,8 @@ def opportunity_rows(projects):
     """The opportunity list's rows: each project with its value, latest key point and nearest open next step."""
     return projects.select_related("customer", "owner").annotate(
         last_keypoint_at=Max("keypoints__occurred_at"),
+        # Quiet since the newest key point or, with none yet, since it entered its stage.
+        last_activity_at=Coalesce(Max("keypoints__occurred_at"), "stage_entered_at"),
         next_step_due=Min("keypoints__next_step_due", filter=Q(keypoints__next_step_status=NextStepStatus.OPEN)),
         # Once signed, a deal is worth its signed amount; before, the top of its budget.
         value=Coalesce("signed_amount", "budget_max", "budget_min"),

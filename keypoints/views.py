@@ -32,11 +32,10 @@ PROJECT_PAGE_SIZE = 50
 def project_list(request):
     """The opportunity list: every project the user may see, with where it stands and what it is worth."""
     projects = selectors.opportunity_rows(permissions.visible_projects(request.user))
-    data = request.GET.copy()
-    data.setdefault("sort", "-activity")
-    project_filter = ProjectFilter(data, queryset=projects, user=request.user)
+    project_filter = ProjectFilter(request.GET, queryset=projects, user=request.user)
     if not project_filter.is_valid():
-        return render(request, "keypoints/project_list.html", {"filter": project_filter, "page": None}, status=400)
+        context = {"filter": project_filter, "page": None, "sort": project_filter.sort}
+        return render(request, "keypoints/project_list.html", context, status=400)
     page = Paginator(project_filter.qs, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for project in page.object_list:
@@ -44,7 +43,13 @@ def project_list(request):
     return render(
         request,
         "keypoints/project_list.html",
-        {"filter": project_filter, "page": page, "filtered": bool(request.GET), "today": timezone.localdate()},
+        {
+            "filter": project_filter,
+            "page": page,
+            "sort": project_filter.sort,
+            "filtered": bool(project_filter.active_filter_count()),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -365,12 +370,13 @@ def ledger(request):
     if ledger_filter.is_bound and not ledger_filter.is_valid():
         # As the export does: a filter that cannot apply lists nothing (not everything, which would
         # look filtered); the filter bar says what is wrong.
-        return render(request, "keypoints/ledger.html", {"filter": ledger_filter, "page": None}, status=400)
+        context = {"filter": ledger_filter, "page": None, "sort": ledger_filter.sort}
+        return render(request, "keypoints/ledger.html", context, status=400)
     page = Paginator(ledger_filter.qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "keypoints/ledger.html",
-        {"filter": ledger_filter, "page": page, "open_status": NextStepStatus.OPEN},
+        {"filter": ledger_filter, "page": page, "sort": ledger_filter.sort, "open_status": NextStepStatus.OPEN},
     )
 
 

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 # A database id: what any of our tables' keys can hold. Anything else is an invalid choice, refused
@@ -95,3 +96,66 @@ def style_filter_widgets(filterset):
             widget.attrs["class"] = "form-select"
         else:
             widget.attrs["class"] = "form-control"
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    """The `sort` dropdown of a SortedFilterSet; its choices come from the filter set's SORTS."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Sort by"))
+        kwargs.setdefault("method", "filter_sort")
+        super().__init__(choices=(), empty_label=None, **kwargs)
+
+
+class SortedFilterSet(django_filters.FilterSet):
+    """A filter set whose list sorts by one column at a time: `?sort=key` ascending, `?sort=-key` descending.
+
+    Subclasses set SORTS ({key: (field, label)}; a field written "-field" sorts that column by the
+    field reversed, e.g. days in stage by the date the stage was entered), DEFAULT_SORT, and declare
+    `sort = SortFilter()`. A bound filter set without a sort uses the default. Empty values sort
+    last either way; ties fall back to TIE_BREAK. An unknown sort (an old bookmark, a hand-edited
+    link) falls back to the default: unlike a bad filter it changes no row, so the list answers.
+    """
+
+    SORTS = {}
+    DEFAULT_SORT = ""
+    TIE_BREAK = ("-pk",)
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("sort") not in self.sort_values():
+            data = data.copy()
+            data["sort"] = self.DEFAULT_SORT
+        super().__init__(data, *args, **kwargs)
+        self.filters["sort"].extra["choices"] = self.sort_choices()
+
+    @classmethod
+    def sort_values(cls):
+        return {*cls.SORTS, *(f"-{key}" for key in cls.SORTS)}
+
+    @classmethod
+    def sort_choices(cls):
+        choices = []
+        for key, (_field, label) in cls.SORTS.items():
+            choices.append((f"-{key}", _("%(field)s, descending") % {"field": label}))
+            choices.append((key, _("%(field)s, ascending") % {"field": label}))
+        return choices
+
+    @property
+    def sort(self):
+        """The sort the list is shown in: the one asked for, else the default."""
+        value = self.data.get("sort") if self.data else None
+        return value if value in self.sort_values() else self.DEFAULT_SORT
+
+    def active_filter_count(self):
+        """How many filters narrow the list (the sort narrows nothing)."""
+        if not self.is_bound:
+            return 0
+        return sum(1 for name in self.filters if name != "sort" and self.data.get(name) not in (None, ""))
+
+    def filter_sort(self, queryset, name, value):
+        field = self.SORTS[value.lstrip("-")][0]
+        descending = value.startswith("-")
+        if field.startswith("-"):
+            field, descending = field[1:], not descending
+        ordered = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+        return queryset.order_by(ordered, *self.TIE_BREAK)

@@ -39,3 +39,25 @@ def join_list(items, autoescape=True):
 def colon():
     """{% colon %} after a label: "：" in Chinese, ": " in English."""
     return text.colon()
+
+
+@register.inclusion_tag("includes/sort_header.html", takes_context=True)
+def sort_header(context, key, label, first="asc", css=""):
+    """{% sort_header "name" _("Customer") %}: a column header whose link sorts the list by it.
+
+    The first click sorts in the column's `first` direction ("asc" or "desc": newest or largest
+    first where that is what one looks for), the next one reverses it. The link keeps the other
+    filters and goes back to the first page; the sorted column carries aria-sort and an arrow.
+    The view puts the list's current sort in the context as `sort`.
+    """
+    current = context.get("sort", "")
+    if current == key:
+        state, target = "ascending", f"-{key}"
+    elif current == f"-{key}":
+        state, target = "descending", key
+    else:
+        state, target = None, key if first == "asc" else f"-{key}"
+    query = context["request"].GET.copy()
+    query["sort"] = target
+    query.pop("page", None)
+    return {"href": f"?{query.urlencode()}", "label": label, "state": state, "css": css, "key": key}

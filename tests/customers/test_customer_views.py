@@ -239,3 +239,14 @@ def test_credit_code_search_finds_customer(client_for, lead):
     customer = CustomerFactory(credit_code=valid_credit_code(777))
     response = client_for(lead).get(reverse("customers:list"), {"q": customer.credit_code[-6:].lower()})
     assert list(response.context["page"].object_list) == [customer]
+
+
+def test_the_contacts_table_labels_every_cell_so_it_reads_as_cards_on_a_phone(client_for, rep, rep_customer):
+    ContactFactory.create_batch(2, customer=rep_customer)
+    html = client_for(rep).get(reverse("customers:detail", args=[rep_customer.pk])).content.decode()
+    table = html[html.index('data-testid="contact-table"') : html.index("</table>", html.index("contact-table"))]
+    body = table[table.index("<tbody>") :]
+    assert "stack-on-phone" in html[html.rindex("<table", 0, html.index("contact-table")) :][:120]
+    # Six labelled cells per contact; the edit link needs no label.
+    assert body.count("data-label=") == 12
+    assert body.count('class="cell-action"') == 2

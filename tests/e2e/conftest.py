@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
+from accounts.models import Role, User
+from customers.models import Customer
 from keypoints.management.commands.seed_demo import DEMO_PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls under a
@@ -26,6 +29,16 @@ CHROMIUM_ARGS = [
 # What a browser in mainland China sends; the app's default language (zh-hans) is chosen from it.
 DEFAULT_LOCALE = "zh-CN"
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def reachable_customers(username):
+    """The names of the customers a person may see, by the rule as the README states it: admin, lead
+    and manager see every customer; a rep those they own, or whose project they own or sit on the team of."""
+    user = User.objects.get(username=username)
+    customers = Customer.objects.all()
+    if user.role == Role.REP:
+        customers = customers.filter(Q(owner=user) | Q(projects__owner=user) | Q(projects__members__user=user))
+    return set(customers.values_list("legal_name", flat=True))
 
 
 @pytest.fixture(scope="session")

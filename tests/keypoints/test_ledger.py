@@ -268,3 +268,27 @@ def test_export_streams_in_chunks(client_for, lead, project, monkeypatch, django
     response = export(client_for(lead), "csv")
     assert response.streaming
     assert len(read_csv(response)) == 8
+
+
+def sort_header(html, key):
+    start = html.index(f'data-sort-key="{key}"')
+    return html[html.rindex("<th", 0, start) : html.index("</th>", start)]
+
+
+def test_column_headers_sort_the_ledger_and_keep_its_filters(client_for, lead, ledger):
+    client = client_for(lead)
+    html = get(client).content.decode()
+    date_header = sort_header(html, "occurred")
+    assert 'aria-sort="descending"' in date_header and 'href="?sort=occurred"' in date_header
+    html = get(client, stage="1", page="2").content.decode()
+    stage_header = sort_header(html, "stage")
+    assert "aria-sort" not in stage_header and 'href="?stage=1&amp;sort=stage"' in stage_header
+    response = get(client, stage="1", sort="stage")
+    assert 'aria-sort="ascending"' in sort_header(response.content.decode(), "stage")
+    assert 'href="?stage=1&amp;sort=-stage"' in sort_header(response.content.decode(), "stage")
+
+
+def test_an_unknown_sort_leaves_the_date_header_sorted_newest_first(client_for, lead, ledger):
+    html = get(client_for(lead), sort="password").content.decode()
+    assert 'aria-sort="descending"' in sort_header(html, "occurred")
+    assert html.count("aria-sort=") == 1

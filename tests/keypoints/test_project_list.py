@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from customers.models import Project, ProjectStatus
 from keypoints.models import NextStepStatus
@@ -115,3 +116,122 @@ def test_pages_of_fifty_with_constant_queries(client_for, lead, rep_customer, dj
 def test_empty_list_says_where_deals_come_from(client_for, rep):
     response = client_for(rep).get(URL, HTTP_ACCEPT_LANGUAGE="en")
     assert "No projects yet" in response.content.decode()
+
+
+def value_deals(deals):
+    Project.objects.filter(pk=deals["mine"].pk).update(budget_min=Decimal("100000"), budget_max=Decimal("300000"))
+    Project.objects.filter(pk=deals["theirs"].pk).update(budget_max=Decimal("900000"))
+    # Signed: worth its signed amount, whatever its budget said.
+    Project.objects.filter(pk=deals["on_team"].pk).update(
+        budget_max=Decimal("5000000"), signed_amount=Decimal("450000"), signed_on=date(2026, 3, 1)
+    )
+
+
+def test_value_range_filters_on_the_signed_amount_once_signed_else_the_budget(client_for, lead, deals):
+    value_deals(deals)
+    client = client_for(lead)
+    assert sorted(listed(client.get(URL, {"value_min": "400000"}))) == sorted(["别人的商机", "我参与的商机"])
+    assert listed(client.get(URL, {"value_min": "400000", "value_max": "500000"})) == ["我参与的商机"]
+    assert listed(client.get(URL, {"value_max": "300000"})) == ["我的商机"]
+    # A deal without any amount has no value to compare: a range leaves it out.
+    ProjectFactory(customer=deals["mine"].customer, name="无预算", budget_min=None, budget_max=None)
+    assert "无预算" not in listed(client.get(URL, {"value_min": "0"}))
+
+
+def test_quiet_days_lists_deals_without_a_key_point_for_that_long(client_for, lead, deals):
+    now = timezone.now()
+    KeyPointFactory(project=deals["mine"], occurred_at=now - timedelta(days=40))
+    KeyPointFactory(project=deals["theirs"], occurred_at=now - timedelta(days=40))
+    KeyPointFactory(project=deals["theirs"], occurred_at=now - timedelta(days=3))
+    # No key point yet: quiet since it entered its stage.
+    Project.objects.filter(pk=deals["on_team"].pk).update(stage_entered_at=now - timedelta(days=31))
+    fresh = ProjectFactory(customer=deals["mine"].customer, name="新商机")
+    client = client_for(lead)
+    assert sorted(listed(client.get(URL, {"quiet_days": "30"}))) == sorted(["我的商机", "我参与的商机"])
+    assert listed(client.get(URL, {"quiet_days": "35"})) == ["我的商机"]
+    assert sorted(listed(client.get(URL, {"quiet_days": "2"}))) == sorted(["我的商机", "别人的商机", "我参与的商机"])
+    assert fresh.name not in listed(client.get(URL, {"quiet_days": "1"}))
+
+
+def test_quiet_days_and_value_keep_the_rep_in_scope(client_for, rep, deals):
+    Project.objects.filter(pk=deals["theirs"].pk).update(stage_entered_at=timezone.now() - timedelta(days=90))
+    assert "别人的商机" not in listed(client_for(rep).get(URL, {"quiet_days": "60", "value_min": "0"}))
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"value_min": "-1"}, "value_min"),
+        ({"value_max": "1e20"}, "value_max"),
+        ({"value_min": "lots"}, "value_min"),
+        ({"value_max": "NaN"}, "value_max"),
+        ({"quiet_days": "-5"}, "quiet_days"),
+        ({"quiet_days": "0"}, "quiet_days"),
+        ({"quiet_days": "99999999999999999999"}, "quiet_days"),
+        ({"quiet_days": "2.5"}, "quiet_days"),
+        ({"value_min": "500000", "value_max": "100000"}, "__all__"),
+    ],
+)
+def test_a_bad_value_range_or_quiet_spell_is_400_with_its_message_in_the_filter_bar(
+    client_for, lead, deals, params, field
+):
+    response = client_for(lead).get(URL, params)
+    assert response.status_code == 400
+    assert response.context["page"] is None
+    form = response.context["filter"].form
+    assert field in form.errors
+    html = response.content.decode()
+    bar = html[html.index('role="search"') : html.index("</form>", html.index('role="search"'))]
+    assert all(escape(message) in bar for message in form.errors[field])
+    assert "我的商机" not in html
+
+
+def test_the_range_error_says_which_end_is_wrong(client_for, lead, deals):
+    response = client_for(lead).get(URL, {"value_min": "500000", "value_max": "100000"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "The lowest value cannot be above the highest." in response.content.decode()
+
+
+def test_an_unknown_sort_falls_back_to_latest_activity(client_for, lead, deals):
+    KeyPointFactory(project=deals["theirs"], occurred_at=timezone.now() - timedelta(days=1))
+    KeyPointFactory(project=deals["mine"], occurred_at=timezone.now() - timedelta(days=5))
+    response = client_for(lead).get(URL, {"sort": "password"})
+    assert response.status_code == 200
+    assert listed(response) == ["别人的商机", "我的商机", "我参与的商机"]
+
+
+def test_sorted_by_days_in_stage_longest_first(client_for, lead, deals):
+    now = timezone.now()
+    Project.objects.filter(pk=deals["theirs"].pk).update(stage_entered_at=now - timedelta(days=50))
+    Project.objects.filter(pk=deals["mine"].pk).update(stage_entered_at=now - timedelta(days=20))
+    Project.objects.filter(pk=deals["on_team"].pk).update(stage_entered_at=now - timedelta(days=1))
+    client = client_for(lead)
+    assert listed(client.get(URL, {"sort": "-days"})) == ["别人的商机", "我的商机", "我参与的商机"]
+    assert listed(client.get(URL, {"sort": "days"})) == ["我参与的商机", "我的商机", "别人的商机"]
+
+
+def header(html, key):
+    start = html.index(f'data-sort-key="{key}"')
+    return html[html.rindex("<th", 0, start) : html.index("</th>", start)]
+
+
+def test_column_headers_sort_keep_the_filters_and_go_back_to_the_first_page(client_for, lead, deals):
+    html = client_for(lead).get(URL, {"stage": "1", "page": "2"}).content.decode()
+    # Sorted by latest activity, newest first, by default: that header says so.
+    activity = header(html, "activity")
+    assert 'aria-sort="descending"' in activity and "▼" in activity
+    assert 'href="?stage=1&amp;sort=activity"' in activity
+    value = header(html, "value")
+    assert "aria-sort" not in value
+    # Value: largest first on the first click; customer: A to Z.
+    assert 'href="?stage=1&amp;sort=-value"' in value
+    assert 'href="?stage=1&amp;sort=customer"' in header(html, "customer")
+
+
+def test_a_second_click_on_a_sorted_header_reverses_it(client_for, lead, deals):
+    html = client_for(lead).get(URL, {"sort": "-value"}).content.decode()
+    value = header(html, "value")
+    assert 'aria-sort="descending"' in value and 'href="?sort=value"' in value
+    html = client_for(lead).get(URL, {"sort": "value"}).content.decode()
+    value = header(html, "value")
+    assert 'aria-sort="ascending"' in value and "▲" in value and 'href="?sort=-value"' in value
+    assert html.count("aria-sort=") == 1
