@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from keypoints.models import MAX_STALL_DAYS
+from customers.models import MAX_STALL_DAYS
 from keypoints.stages import STAGES
 
 from .models import ChatWebhook, Preference

@@ -5,9 +5,8 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from customers import permissions
+from customers import permissions, stalls
 from customers.models import ProjectStatus
-from keypoints import stalls
 from keypoints.models import KeyPoint, NextStepStatus
 
 from .messages import compose

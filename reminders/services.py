@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from customers.models import Project, ProjectStatus
-from keypoints import stalls
-from keypoints.models import KeyPoint, NextStepStatus, StallSetting
+from customers import stalls
+from customers.models import Project, ProjectStatus, StallSetting
+from keypoints.models import KeyPoint, NextStepStatus
 
 from .models import Channel, ChatWebhook, Kind, Preference, Reminder, ScanRun
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role, User
-from keypoints import stalls
+from customers import stalls
 
 from . import delivery, selectors, services
 from .forms import ChatWebhookForm, PreferenceForm, ThresholdsForm

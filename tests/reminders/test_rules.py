@@ -10,9 +10,9 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
-from customers.models import ProjectStatus
+from customers.models import ProjectStatus, StallSetting
 from keypoints import services as keypoint_services
-from keypoints.models import NextStepStatus, StallSetting
+from keypoints.models import NextStepStatus
 from keypoints.stages import StageNumber, get_stage
 from reminders import services
 from reminders.models import Channel, Kind, Preference, Reminder, ScanRun

@@ -5,8 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from customers.models import Project
-from keypoints.models import StallSetting
+from customers.models import Project, StallSetting
 from reminders import services
 from reminders.models import Channel, ChatWebhook, Platform, Preference, Reminder, ScanRun
 from tests.factories import CustomerFactory, ProjectFactory
