@@ -22,6 +22,10 @@ from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
 from .models import KeyPoint, NextStepStatus
+from .stages import StageNumber
+
+# The stage numbers as a query string carries them.
+STAGE_KEYS = {str(number) for number in StageNumber.values}
 
 LEDGER_PAGE_SIZE = 50
 
@@ -48,17 +52,36 @@ def project_list(request):
     )
 
 
+# The project page shows this many key points at a time, the newest few of them opened.
+TIMELINE_PAGE_SIZE = 20
+TIMELINE_OPEN = 3
+NEXT_STEPS_SHOWN = 5
+
+
+@require_GET
 def project_detail(request, pk):
-    return _render_project(request, permissions.get_project_for_user(request.user, pk))
+    project = permissions.get_project_for_user(request.user, pk)
+    return _render_project(request, project, open_form=request.GET.get("log") == "1")
 
 
-def _render_project(request, project, *, form=None, status=200, open_form=False):
+def _render_project(request, project, *, form=None, status=200, open_form=False, form_notice=""):
     """The project page; views that refuse a change render it again with their form or message."""
     can_write = permissions.can_write(request.user)
     history = list(project.stage_history.select_related("actor", "lost_reason"))
-    keypoints = selectors.with_timeline_relations(project.keypoints.order_by("-stage", "-occurred_at", "-pk"))
+    saved = _saved_keypoint(request, project)
+    if saved is not None:
+        page_number = selectors.timeline_position(saved) // TIMELINE_PAGE_SIZE + 1
+    else:
+        page_number = request.GET.get("older") or 1
+    timeline = _timeline(project, page_number, saved=saved)
+    next_steps, open_steps = selectors.next_steps_due(project, NEXT_STEPS_SHOWN)
     if form is None and can_write:
-        form = KeyPointForm(project=project, user=request.user, initial={"client_token": uuid.uuid4()})
+        form = KeyPointForm(
+            project=project,
+            user=request.user,
+            stage=request.GET.get("stage") if open_form else None,
+            initial={"client_token": uuid.uuid4()},
+        )
     return render(
         request,
         "keypoints/project_detail.html",
@@ -69,16 +92,56 @@ def _render_project(request, project, *, form=None, status=200, open_form=False)
             "decision_steps": project.decision_steps.select_related("contact"),
             "stage_path": selectors.stage_path(project, history),
             "history": history,
-            "keypoints": keypoints,
-            "next_steps": selectors.open_next_steps(keypoints),
+            "timeline": timeline,
+            "next_steps": next_steps,
+            "more_next_steps": open_steps - len(next_steps),
             "form": form,
             "can_write": can_write,
             "can_complete": permissions.can_complete(request.user, project),
             "can_reopen": permissions.can_reopen(request.user, project),
             "advance_form": AdvanceForm(project=project) if can_write else None,
-            "open_form": open_form,
+            "open_form": open_form or (form is not None and form.is_bound),
+            "form_notice": form_notice,
+            "saved": saved,
+            "saved_message": _("Key point logged.") if "logged" in request.GET else _("Key point saved."),
         },
         status=status,
+    )
+
+
+def _saved_keypoint(request, project):
+    """The record just logged (?logged=<pk>) or saved (?saved=<pk>), when it is this project's."""
+    raw = request.GET.get("logged") or request.GET.get("saved")
+    if not raw or not raw.isdigit():
+        return None
+    return project.keypoints.filter(pk=raw).first()
+
+
+def _timeline(project, number, *, saved=None, after_stage=None):
+    """A page of the timeline; each record knows whether it opens a stage group and whether it is opened."""
+    page = selectors.timeline_page(project, number, TIMELINE_PAGE_SIZE)
+    page.object_list = list(page.object_list)
+    previous = after_stage
+    for index, keypoint in enumerate(page.object_list):
+        keypoint.starts_group = keypoint.stage != previous
+        keypoint.opened = (page.number == 1 and index < TIMELINE_OPEN) or (saved is not None and keypoint == saved)
+        previous = keypoint.stage
+    page.last_stage = previous
+    return page
+
+
+@require_GET
+def project_timeline(request, pk):
+    """htmx: the next page of older key points, appended below the ones shown."""
+    project = permissions.get_project_for_user(request.user, pk)
+    after_stage = request.GET.get("after_stage")
+    timeline = _timeline(
+        project, request.GET.get("page") or 1, after_stage=int(after_stage) if after_stage in STAGE_KEYS else None
+    )
+    return render(
+        request,
+        "keypoints/timeline_page.html",
+        {"project": project, "timeline": timeline, "can_write": permissions.can_write(request.user), "appended": True},
     )
 
 
@@ -133,8 +196,7 @@ def keypoint_create(request, project_pk):
         if already is None:
             raise
         return _already_sent(request, project, already)
-    messages.success(request, _("Key point logged."))
-    return redirect(_anchor(keypoint))
+    return redirect(_anchor(keypoint, "logged"))
 
 
 def _existing_for_token(token):
@@ -151,7 +213,7 @@ def _already_sent(request, project, already):
     a double submit of it would then log it twice. The input comes back with a fresh token, so that
     saving again logs it once, and nothing of the other project is shown."""
     if already.project_id == project.pk:
-        return redirect(_anchor(already))
+        return redirect(_anchor(already, "logged"))
     data = request.POST.copy()
     data["client_token"] = str(uuid.uuid4())
     form = KeyPointForm(data, project=project, user=request.user)
@@ -188,8 +250,9 @@ def _edit_auto_id(keypoint):
     return f"id_kp{keypoint.pk}_%s"
 
 
-def _anchor(keypoint):
-    return f"{reverse('projects:detail', args=[keypoint.project_id])}#kp-{keypoint.pk}"
+def _anchor(keypoint, saved_as="saved"):
+    """The project page at this record, opened and marked as just logged or saved."""
+    return f"{reverse('projects:detail', args=[keypoint.project_id])}?{saved_as}={keypoint.pk}#kp-{keypoint.pk}"
 
 
 @require_GET
@@ -233,7 +296,6 @@ def keypoint_edit(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Key point saved."))
                 if request.htmx:
                     return HttpResponseClientRedirect(_anchor(keypoint))
                 return redirect(_anchor(keypoint))
@@ -247,8 +309,9 @@ def next_step_toggle(request, pk):
     done = request.POST.get("done") == "1"
     services.next_step_set_done(keypoint=keypoint, actor=request.user, done=done)
     if request.htmx:
-        return render(request, "keypoints/project_detail.html#next_step", {"step": keypoint, "can_write": True})
-    return redirect("projects:detail", pk=keypoint.project_id)
+        # The sidebar item answers, and the same step in the timeline follows (out of band).
+        return render(request, "keypoints/next_step_toggled.html", {"step": keypoint, "can_write": True})
+    return redirect(f"{reverse('projects:detail', args=[keypoint.project_id])}#next-steps")
 
 
 # Stage and status -------------------------------------------------------------------------------

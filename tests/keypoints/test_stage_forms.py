@@ -155,7 +155,8 @@ def test_completeness_is_shown_on_the_project_page(client_for, rep, project):
     client = client_for(rep)
     post(client, project, common_data(project, rep, contact, stage=1, source_channel="website"))
     html = client.get(reverse("projects:detail", args=[project.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "1 of 4 elements" in html
+    assert "Elements 1/4" in html
+    assert "1 of the 4 elements this stage asks for is recorded." in html
     assert "Missing: First conversation" in html
 
 
