@@ -8,7 +8,7 @@ from django.utils import timezone
 from customers.models import ProjectStatus
 
 from .models import NextStepStatus
-from .stages import STAGES
+from .stages import STAGES, get_stage
 
 SECONDS_PER_DAY = 86400
 
@@ -93,3 +93,16 @@ def next_steps_due(project, limit):
     """The project's open next steps due soonest (at most `limit`), and how many are open in all."""
     steps = project.keypoints.filter(next_step_status=NextStepStatus.OPEN).select_related("next_step_owner")
     return list(steps.order_by("next_step_due", "pk")[:limit]), steps.count()
+
+
+def stage_gaps(project):
+    """What the records of the project's current stage still lack: how many there are, and the
+    labels of the stage's elements that none of them has filled (every element when there is none)."""
+    stage = get_stage(project.stage)
+    missing = project.keypoints.filter(stage=project.stage).values_list("missing_elements", flat=True)
+    logged = 0
+    lacking = {element.key for element in stage.elements}
+    for keys in missing:
+        logged += 1
+        lacking &= set(keys)
+    return {"logged": logged, "missing": [element.label for element in stage.elements if element.key in lacking]}

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers import permissions
 from customers.forms import ProjectForm
-from customers.models import Project
+from customers.models import Project, ProjectStatus
 from customers.views import form_page
 
 from . import exports, selectors, services
@@ -22,7 +22,7 @@ from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
 from .models import KeyPoint, NextStepStatus
-from .stages import StageNumber
+from .stages import StageNumber, get_stage
 
 # The stage numbers as a query string carries them.
 STAGE_KEYS = {str(number) for number in StageNumber.values}
@@ -317,22 +317,56 @@ def next_step_toggle(request, pk):
 # Stage and status -------------------------------------------------------------------------------
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def project_advance(request, pk):
+    """Moving on asks first: a page that names the next stage and what this stage's records still
+    lack, carrying the stage and status the person saw; its confirm makes the change."""
     project = permissions.get_project_for_user(request.user, pk, write=True)
-    form = AdvanceForm(request.POST, project=project)
+    form = AdvanceForm(request.POST if request.method == "POST" else None, project=project)
+    if request.method == "GET":
+        return _advance_confirmation(request, project, form)
     if not form.is_valid():
         messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         return _render_project(request, project, status=400)
+    if "confirm" not in request.POST:
+        return _advance_confirmation(request, project, form)
     try:
         services.project_advance_stage(project=project, actor=request.user, **form.seen())
     except ValidationError as error:
+        project.refresh_from_db()
+        if error.code == "contract_missing":
+            # Straight to what is missing: the contract-signing form, its required fields marked.
+            contract_form = KeyPointForm(
+                project=project,
+                user=request.user,
+                stage=StageNumber.CONTRACT,
+                initial={"client_token": uuid.uuid4()},
+            )
+            return _render_project(
+                request, project, form=contract_form, status=400, open_form=True, form_notice=" ".join(error.messages)
+            )
         # The page again, saying why the project cannot move on (or what changed meanwhile).
         messages.error(request, " ".join(error.messages))
-        project.refresh_from_db()
         return _render_project(request, project, status=409 if error.code == "stale" else 400)
     messages.success(request, _("Moved to %(stage)s.") % {"stage": project.get_stage_display()})
     return redirect("projects:detail", pk=project.pk)
+
+
+def _advance_confirmation(request, project, form):
+    seen = form.seen() if form.is_bound else {"seen_stage": project.stage, "seen_status": project.status}
+    stale = (seen["seen_stage"], seen["seen_status"]) != (project.stage, project.status)
+    context = {
+        "form": form,
+        "project": project,
+        "customer": project.customer,
+        "stale": stale,
+        "last_change": project.stage_history.select_related("actor").last() if stale else None,
+    }
+    if project.status == ProjectStatus.OPEN and project.stage < StageNumber.AFTER_SALES:
+        context["next_stage"] = get_stage(project.stage + 1)
+        context["gaps"] = selectors.stage_gaps(project)
+        context["contract_missing"] = project.stage + 1 == StageNumber.CONTRACT and not project.is_signed
+    return render(request, "keypoints/advance_confirm.html", context, status=409 if stale else 200)
 
 
 def _status_change(request, pk, form_class, apply, title, allowed=None):

@@ -115,6 +115,11 @@ def test_rep_logs_advances_exports_and_a_manager_reads(page, login, new_context,
     # 2. The project moves on to needs discovery.
     expect(page.get_by_test_id("stage-days-2")).to_have_text("—")
     page.get_by_test_id("advance").click()
+    expect(page.get_by_test_id("advance-move")).to_have_text(
+        "The project moves from Lead acquisition to Needs discovery."
+    )
+    expect(page.get_by_test_id("stage-gaps")).to_contain_text("Every element of this stage is recorded.")
+    page.get_by_test_id("confirm-advance").click()
     expect(page.get_by_test_id("project-stage")).to_have_text("Needs discovery")
     current = page.locator("[data-testid=stage-path] li[aria-current=step]")
     expect(current).to_have_count(1)

@@ -12,6 +12,7 @@ READ, WRITE = "read", "write"
 PAGES = [
     ("projects:detail", "project", READ),
     ("projects:timeline", "project", READ),
+    ("projects:advance", "project", WRITE),
     ("keypoints:edit", "keypoint", WRITE),
     ("projects:stage_fields", "project", WRITE),
     ("projects:stage_change", "project", WRITE),

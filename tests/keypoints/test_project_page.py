@@ -1,5 +1,5 @@
-"""The project page built around logging key points: the log button and its form, the entry just
-saved, next steps in step, a paged timeline."""
+"""The project page built around logging key points: the log button and its form, a confirmed advance,
+the contract a refused advance asks for, the entry just saved, next steps in step, a paged timeline."""
 
 import re
 from datetime import timedelta
@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from customers.models import LostReason, ProjectStatus
 from keypoints import services
-from keypoints.models import KeyPoint, NextStepStatus
+from keypoints.models import KeyPoint, NextStepStatus, StageHistory
 from keypoints.stages import StageNumber, get_stage
 from tests.factories import KeyPointFactory
 
-from .test_stage_forms import common_data
+from .test_stage_changes import seen
+from .test_stage_forms import FULL_ELEMENTS, common_data
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +127,177 @@ def test_a_manager_sees_no_log_button_and_no_form(client_for, manager, project):
     html = html_of(page(client_for(manager), project))
     assert 'data-testid="log-keypoint"' not in html and 'id="log-keypoint"' not in html
     assert 'data-testid="advance"' not in html
+
+
+# 2. Advancing asks first, naming what the stage still lacks -------------------------------------
+
+
+def test_the_advance_page_names_the_next_stage_and_what_this_stage_lacks(client_for, rep, project):
+    at_stage(project, StageNumber.NEEDS)
+    KeyPointFactory(project=project, stage=2, question_list="问题清单", explicit_pains="库存不准")
+    KeyPointFactory(project=project, stage=2, question_list="问题清单")
+    response = client_for(rep).get(advance_url(project), **EN)
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "Advance to Solution presentation?" in html
+    assert "The project moves from Needs discovery to Solution presentation." in html
+    gaps = html[html.index('data-testid="stage-gaps"') :]
+    # Explicit pains is in one record, the question list in both: neither is lacking.
+    assert "Implicit needs" in gaps and "Decision process" in gaps
+    assert "Explicit pains" not in gaps[: gaps.index("</div>")]
+    assert "Question list" not in gaps[: gaps.index("</div>")]
+    assert 'name="confirm"' in html
+    assert f'name="seen_stage" value="{StageNumber.NEEDS}"' in html
+    project.refresh_from_db()
+    assert project.stage == StageNumber.NEEDS
+
+
+def test_the_advance_page_says_when_no_key_point_was_logged_in_the_stage(client_for, rep, project):
+    KeyPointFactory(project=project, stage=1)  # an older stage's record does not count
+    at_stage(project, StageNumber.NEEDS)
+    html = html_of(client_for(rep).get(advance_url(project), **EN))
+    assert "No key point logged in this stage yet." in html
+
+
+def test_the_advance_page_says_when_every_element_is_recorded(client_for, rep, project):
+    KeyPointFactory(project=project, stage=1, **FULL_ELEMENTS[1])
+    html = html_of(client_for(rep).get(advance_url(project), **EN))
+    assert "Every element of this stage is recorded." in html
+
+
+def test_the_project_pages_advance_button_leads_to_the_confirmation_and_changes_nothing(client_for, rep, project):
+    client = client_for(rep)
+    response = client.post(advance_url(project), seen(project), **EN)
+    assert response.status_code == 200
+    assert response.templates[0].name == "keypoints/advance_confirm.html"
+    html = html_of(response)
+    # What the person saw travels through the confirmation.
+    assert f'name="seen_stage" value="{project.stage}"' in html
+    assert f'name="seen_status" value="{project.status}"' in html
+    project.refresh_from_db()
+    assert project.stage == StageNumber.LEAD
+    assert not StageHistory.objects.filter(project=project).exists()
+
+
+def test_confirming_advances_and_says_where_to(client_for, rep, project):
+    client = client_for(rep)
+    response = client.post(advance_url(project), seen(project, confirm="1"), follow=True, **EN)
+    project.refresh_from_db()
+    assert project.stage == StageNumber.NEEDS
+    assert "Moved to Needs discovery." in html_of(response)
+
+
+def test_a_stale_confirm_is_refused_naming_who_changed_the_project(client_for, rep, lead, project):
+    shown = seen(project, confirm="1")
+    services.project_advance_stage(project=project, actor=lead)
+    response = client_for(rep).post(advance_url(project), shown, **EN)
+    assert response.status_code == 409
+    assert str(lead) in html_of(response) and "changed this project at" in html_of(response)
+    project.refresh_from_db()
+    assert project.stage == StageNumber.NEEDS
+
+
+def test_a_stale_advance_button_does_not_offer_a_confirm(client_for, rep, lead, project):
+    shown = seen(project)
+    services.project_mark_lost(project=project, actor=lead, lost_reason=LostReason.objects.first())
+    response = client_for(rep).post(advance_url(project), shown, **EN)
+    assert response.status_code == 409
+    html = html_of(response)
+    assert str(lead) in html and "changed this project at" in html
+    assert 'name="confirm"' not in html
+
+
+def test_an_advance_page_without_what_was_seen_is_400(client_for, rep, project):
+    response = client_for(rep).post(advance_url(project), {"confirm": "1", "seen_stage": "banana"}, **EN)
+    assert response.status_code == 400
+    project.refresh_from_db()
+    assert project.stage == StageNumber.LEAD
+
+
+def test_the_advance_page_of_a_closed_project_explains_instead_of_offering_a_confirm(client_for, rep, lead, project):
+    services.project_put_on_hold(
+        project=project, actor=lead, reason="等预算", resume_on=timezone.localdate() + timedelta(days=9)
+    )
+    response = client_for(rep).get(advance_url(project), **EN)
+    assert response.status_code == 200
+    assert 'name="confirm"' not in html_of(response)
+    assert "reopen it first" in html_of(response)
+
+
+def test_the_advance_page_is_refused_to_a_manager_and_hidden_from_an_outsider(
+    client_for, manager, rep, project, other_project
+):
+    assert client_for(manager).get(advance_url(project)).status_code == 403
+    assert client_for(rep).get(advance_url(other_project)).status_code == 404
+
+
+# 3. A refused advance for want of the contract opens the contract form --------------------------
+
+
+def test_a_refused_advance_for_want_of_the_contract_opens_the_contract_form(client_for, rep, project):
+    at_stage(project, StageNumber.NEGOTIATION)
+    response = client_for(rep).post(advance_url(project), seen(project, confirm="1"), **EN)
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.stage_def.number == StageNumber.CONTRACT
+    assert not form.is_bound
+    html = html_of(response)
+    assert not re.search(r'<section[^>]*id="log-keypoint"[^>]*\bhidden\b', html)
+    notice = html.index('data-testid="form-notice"')
+    assert "Before entering contract signing" in html[notice : notice + 400]
+    assert notice < html.index('id="keypoint-form-new"')  # the refusal sits above the form
+    assert 'data-testid="required-legend"' in html
+    for name in ("contract_number", "signed_amount", "signing_date"):
+        field = tag(html, f'name="{name}"')
+        assert " required" in field, name
+        label = html[html.index(f'for="id_{name}"') :]
+        assert '<span class="asteriskField">*</span>' in label[: label.index("</label>")]
+    assert " required" not in tag(html, 'name="payment_schedule"')
+    project.refresh_from_db()
+    assert project.stage == StageNumber.NEGOTIATION
+
+
+def test_the_first_contract_record_needs_its_number_amount_and_date(client_for, rep, project):
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, stage=5, payment_schedule="30/60/10")
+    response = client_for(rep).post(reverse("projects:keypoint_create", args=[project.pk]), data, **EN)
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"contract_number", "signed_amount", "signing_date"}
+    assert not KeyPoint.objects.exists()
+
+
+def test_a_later_contract_record_need_not_repeat_the_contract(client_for, rep, project):
+    contact = project.customer.contacts.get()
+    client = client_for(rep)
+    create = reverse("projects:keypoint_create", args=[project.pk])
+    client.post(create, common_data(project, rep, contact, stage=5, **FULL_ELEMENTS[5]))
+    project.refresh_from_db()
+    assert project.is_signed
+    response = client.post(create, common_data(project, rep, contact, stage=5, risks="付款节点偏晚"))
+    assert response.status_code == 302
+    assert KeyPoint.objects.count() == 2
+
+
+def test_logging_the_contract_lets_the_advance_through(client_for, rep, project):
+    at_stage(project, StageNumber.NEGOTIATION)
+    client = client_for(rep)
+    assert client.post(advance_url(project), seen(project, confirm="1")).status_code == 400
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, stage=5, **FULL_ELEMENTS[5])
+    assert client.post(reverse("projects:keypoint_create", args=[project.pk]), data).status_code == 302
+    confirmation = client.get(advance_url(project), **EN)
+    assert "Contract signing needs the contract on record" not in html_of(confirmation)
+    response = client.post(advance_url(project), seen(project, confirm="1"))
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.stage == StageNumber.CONTRACT
+
+
+def test_the_confirmation_warns_ahead_of_contract_signing_and_links_to_its_form(client_for, rep, project):
+    at_stage(project, StageNumber.NEGOTIATION)
+    html = html_of(client_for(rep).get(advance_url(project), **EN))
+    assert "Contract signing needs the contract on record" in html
+    assert f"/projects/{project.pk}/?log=1&amp;stage=5#log-keypoint" in html
 
 
 # 4. The entry just saved is in view, marked, with its confirmation ------------------------------
