@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from customers.models import Contact, Project
 from keypoints.models import KeyPoint
+from tests.keypoints.test_project_page import bulk_keypoints
 
 from .conftest import PHONE
 
@@ -194,9 +195,31 @@ def test_a_refused_advance_leads_to_the_contract_form_and_then_goes_through(rep_
     assert project.stage == 5
 
 
+def test_older_key_points_load_below_the_newest_in_pages(page, login):
+    project = Project.objects.get(name=PROJECT)
+    bulk_keypoints(project, project.owner, 40)
+    total = project.keypoints.count()
+    login(page, "rep1")
+    page.goto(f"/projects/{project.pk}/")
+    articles = page.locator("#timeline article")
+    expect(articles).to_have_count(20)
+    expect(page.locator("#timeline details[open]")).to_have_count(3)
+    page.get_by_test_id("older-keypoints").click()
+    expect(articles).to_have_count(40)
+    assert page.url.endswith(f"/projects/{project.pk}/")  # appended in place
+    # The keyboard carries on from the first entry just loaded.
+    expect(articles.nth(20).locator("summary")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(articles.nth(20).locator("details")).to_have_attribute("open", "")
+    page.get_by_test_id("older-keypoints").click()
+    expect(articles).to_have_count(total)
+    expect(page.get_by_test_id("older-keypoints")).to_have_count(0)
+
+
 @pytest.mark.browser_context_args(locale="en", java_script_enabled=False)
 def test_without_javascript_the_log_link_and_older_key_points_work_by_reload(page, login):
     project = Project.objects.get(name=PROJECT)
+    bulk_keypoints(project, project.owner, 20)
     login(page, "rep1")
     page.goto(f"/projects/{project.pk}/")
     expect(page.locator("#log-keypoint")).to_be_hidden()
@@ -204,6 +227,13 @@ def test_without_javascript_the_log_link_and_older_key_points_work_by_reload(pag
     page.wait_for_url(f"**/projects/{project.pk}/?log=1#log-keypoint")
     expect(page.locator("#keypoint-form-new select[name=stage]")).to_have_value("4")
     expect(page.locator("#log-keypoint")).to_be_visible()
+
+    # Older key points come a page at a time.
+    page.get_by_test_id("older-keypoints").click()
+    page.wait_for_url(f"**/projects/{project.pk}/?older=2#timeline")
+    expect(page.locator("#timeline article")).to_have_count(project.keypoints.count() - 20)
+    page.get_by_test_id("newer-keypoints").click()
+    expect(page.locator("#timeline article")).to_have_count(20)
 
     # An advance asks first without JavaScript too.
     page.get_by_test_id("advance").click()

@@ -400,7 +400,7 @@ def test_only_the_soonest_open_next_steps_are_listed_with_a_count_of_the_rest(cl
     response = page(client_for(rep), project)
     assert len(response.context["next_steps"]) == 5
     assert response.context["more_next_steps"] == 7
-    assert "And 7 more open next steps" in html_of(response)
+    assert "And 7 more open next steps, due later." in html_of(response)
 
 
 # 6. The timeline: the newest open, older ones one line each, in pages ---------------------------
