@@ -112,7 +112,7 @@ def _render_project(request, project, *, form=None, status=200, open_form=False,
 def _saved_keypoint(request, project):
     """The record just logged (?logged=<pk>) or saved (?saved=<pk>), when it is this project's."""
     raw = request.GET.get("logged") or request.GET.get("saved")
-    if not raw or not raw.isdigit():
+    if not raw or not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         return None
     return project.keypoints.filter(pk=raw).first()
 

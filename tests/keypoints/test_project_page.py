@@ -350,7 +350,7 @@ def test_an_htmx_edit_save_sends_the_browser_to_the_marked_entry(client_for, rep
     assert response["HX-Redirect"] == f"/projects/{project.pk}/?saved={keypoint.pk}#kp-{keypoint.pk}"
 
 
-@pytest.mark.parametrize("value", ["abc", "999999", ""])
+@pytest.mark.parametrize("value", ["abc", "999999", "", "²", "9" * 30])
 def test_a_saved_marker_that_is_not_this_projects_is_ignored(client_for, rep, project, other_project, value):
     KeyPointFactory(project=project)
     foreign = KeyPointFactory(project=other_project)
