@@ -17,6 +17,9 @@ from .stages import COMMON_FIELDS, StageNumber, all_stage_fields, get_stage
 # A record may be logged a little ahead of the server clock (a phone's clock runs fast).
 CLOCK_SLACK = timedelta(minutes=10)
 
+# What makes a deal signed: the first contract-signing record of a project must hold all three.
+CONTRACT_FIELDS = ("contract_number", "signed_amount", "signing_date")
+
 
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
@@ -75,6 +78,10 @@ class KeyPointForm(forms.ModelForm):
             field.required = False
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 2
+        if self.stage_def.number == StageNumber.CONTRACT and not project.is_signed:
+            # The project cannot enter contract signing without them: say so before the save, not after.
+            for name in CONTRACT_FIELDS:
+                self.fields[name].required = True
 
         existing = list(self.instance.our_participants.all()) if self.instance.pk else []
         team = team_of(project, user, *existing, getattr(self.instance, "next_step_owner", None))

@@ -21,6 +21,7 @@ urlpatterns = [
     path("decision-steps/<id:pk>/edit/", views.decision_step_edit, name="step_edit"),
     path("decision-steps/<id:pk>/remove/", views.decision_step_remove, name="step_remove"),
     path("<id:project_pk>/keypoints/new/", keypoint_views.keypoint_create, name="keypoint_create"),
+    path("<id:pk>/keypoints/", keypoint_views.project_timeline, name="timeline"),
     path("<id:project_pk>/keypoints/stage-fields/", keypoint_views.keypoint_stage_fields, name="stage_fields"),
     path("<id:pk>/stage/advance/", keypoint_views.project_advance, name="advance"),
     path("<id:pk>/stage/change/", keypoint_views.project_stage_change, name="stage_change"),

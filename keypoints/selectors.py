@@ -1,5 +1,6 @@
 """Reads that go beyond scope + filter: time in stage, the project timeline, the ledger."""
 
+from django.core.paginator import Paginator
 from django.db.models import Max, Min, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -7,7 +8,7 @@ from django.utils import timezone
 from customers.models import ProjectStatus
 
 from .models import NextStepStatus
-from .stages import STAGES
+from .stages import STAGES, get_stage
 
 SECONDS_PER_DAY = 86400
 
@@ -63,3 +64,47 @@ def opportunity_rows(projects):
         # Once signed, a deal is worth its signed amount; before, the top of its budget.
         value=Coalesce("signed_amount", "budget_max", "budget_min"),
     )
+
+
+# The project page -------------------------------------------------------------------------------
+
+# Newest stage first, newest record first within it: the order of the project's timeline.
+TIMELINE_ORDER = ("-stage", "-occurred_at", "-pk")
+
+
+def timeline_page(project, number, per_page):
+    """One page of the project's key points in timeline order, with what each row shows."""
+    keypoints = with_timeline_relations(project.keypoints.order_by(*TIMELINE_ORDER))
+    return Paginator(keypoints, per_page).get_page(number)
+
+
+def timeline_position(keypoint):
+    """How many of its project's key points come before this one in the timeline."""
+    return (
+        keypoint.project.keypoints.filter(
+            Q(stage__gt=keypoint.stage)
+            | Q(stage=keypoint.stage, occurred_at__gt=keypoint.occurred_at)
+            | Q(stage=keypoint.stage, occurred_at=keypoint.occurred_at, pk__gt=keypoint.pk)
+        )
+        .order_by()
+        .count()
+    )
+
+
+def next_steps_due(project, limit):
+    """The project's open next steps due soonest (at most `limit`), and how many are open in all."""
+    steps = project.keypoints.filter(next_step_status=NextStepStatus.OPEN).select_related("next_step_owner")
+    return list(steps.order_by("next_step_due", "pk")[:limit]), steps.count()
+
+
+def stage_gaps(project):
+    """What the records of the project's current stage still lack: how many there are, and the
+    labels of the stage's elements that none of them has filled (every element when there is none)."""
+    stage = get_stage(project.stage)
+    missing = project.keypoints.filter(stage=project.stage).values_list("missing_elements", flat=True)
+    logged = 0
+    lacking = {element.key for element in stage.elements}
+    for keys in missing:
+        logged += 1
+        lacking &= set(keys)
+    return {"logged": logged, "missing": [element.label for element in stage.elements if element.key in lacking]}

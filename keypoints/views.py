@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers import permissions, stalls
 from customers.forms import ProjectForm
-from customers.models import Project
+from customers.models import Project, ProjectStatus
 from customers.views import form_page
 
 from . import exports, selectors, services
@@ -22,6 +22,10 @@ from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
 from .models import KeyPoint, NextStepStatus
+from .stages import StageNumber, get_stage
+
+# The stage numbers as a query string carries them.
+STAGE_KEYS = {str(number) for number in StageNumber.values}
 
 LEDGER_PAGE_SIZE = 50
 
@@ -56,17 +60,36 @@ def project_list(request):
     )
 
 
+# The project page shows this many key points at a time, the newest few of them opened.
+TIMELINE_PAGE_SIZE = 20
+TIMELINE_OPEN = 3
+NEXT_STEPS_SHOWN = 5
+
+
+@require_GET
 def project_detail(request, pk):
-    return _render_project(request, permissions.get_project_for_user(request.user, pk))
+    project = permissions.get_project_for_user(request.user, pk)
+    return _render_project(request, project, open_form=request.GET.get("log") == "1")
 
 
-def _render_project(request, project, *, form=None, status=200, open_form=False):
+def _render_project(request, project, *, form=None, status=200, open_form=False, form_notice=""):
     """The project page; views that refuse a change render it again with their form or message."""
     can_write = permissions.can_write(request.user)
     history = list(project.stage_history.select_related("actor", "lost_reason"))
-    keypoints = selectors.with_timeline_relations(project.keypoints.order_by("-stage", "-occurred_at", "-pk"))
+    saved = _saved_keypoint(request, project)
+    if saved is not None:
+        page_number = selectors.timeline_position(saved) // TIMELINE_PAGE_SIZE + 1
+    else:
+        page_number = request.GET.get("older") or 1
+    timeline = _timeline(project, page_number, saved=saved)
+    next_steps, open_steps = selectors.next_steps_due(project, NEXT_STEPS_SHOWN)
     if form is None and can_write:
-        form = KeyPointForm(project=project, user=request.user, initial={"client_token": uuid.uuid4()})
+        form = KeyPointForm(
+            project=project,
+            user=request.user,
+            stage=request.GET.get("stage") if open_form else None,
+            initial={"client_token": uuid.uuid4()},
+        )
     return render(
         request,
         "keypoints/project_detail.html",
@@ -77,16 +100,56 @@ def _render_project(request, project, *, form=None, status=200, open_form=False)
             "decision_steps": project.decision_steps.select_related("contact"),
             "stage_path": selectors.stage_path(project, history),
             "history": history,
-            "keypoints": keypoints,
-            "next_steps": selectors.open_next_steps(keypoints),
+            "timeline": timeline,
+            "next_steps": next_steps,
+            "more_next_steps": open_steps - len(next_steps),
             "form": form,
             "can_write": can_write,
             "can_complete": permissions.can_complete(request.user, project),
             "can_reopen": permissions.can_reopen(request.user, project),
             "advance_form": AdvanceForm(project=project) if can_write else None,
-            "open_form": open_form,
+            "open_form": open_form or (form is not None and form.is_bound),
+            "form_notice": form_notice,
+            "saved": saved,
+            "saved_message": _("Key point logged.") if "logged" in request.GET else _("Key point saved."),
         },
         status=status,
+    )
+
+
+def _saved_keypoint(request, project):
+    """The record just logged (?logged=<pk>) or saved (?saved=<pk>), when it is this project's."""
+    raw = request.GET.get("logged") or request.GET.get("saved")
+    if not raw or not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        return None
+    return project.keypoints.filter(pk=raw).first()
+
+
+def _timeline(project, number, *, saved=None, after_stage=None):
+    """A page of the timeline; each record knows whether it opens a stage group and whether it is opened."""
+    page = selectors.timeline_page(project, number, TIMELINE_PAGE_SIZE)
+    page.object_list = list(page.object_list)
+    previous = after_stage
+    for index, keypoint in enumerate(page.object_list):
+        keypoint.starts_group = keypoint.stage != previous
+        keypoint.opened = (page.number == 1 and index < TIMELINE_OPEN) or (saved is not None and keypoint == saved)
+        previous = keypoint.stage
+    page.last_stage = previous
+    return page
+
+
+@require_GET
+def project_timeline(request, pk):
+    """htmx: the next page of older key points, appended below the ones shown."""
+    project = permissions.get_project_for_user(request.user, pk)
+    after_stage = request.GET.get("after_stage")
+    timeline = _timeline(
+        project, request.GET.get("page") or 1, after_stage=int(after_stage) if after_stage in STAGE_KEYS else None
+    )
+    return render(
+        request,
+        "keypoints/timeline_page.html",
+        {"project": project, "timeline": timeline, "can_write": permissions.can_write(request.user), "appended": True},
     )
 
 
@@ -141,8 +204,7 @@ def keypoint_create(request, project_pk):
         if already is None:
             raise
         return _already_sent(request, project, already)
-    messages.success(request, _("Key point logged."))
-    return redirect(_anchor(keypoint))
+    return redirect(_anchor(keypoint, "logged"))
 
 
 def _existing_for_token(token):
@@ -159,7 +221,7 @@ def _already_sent(request, project, already):
     a double submit of it would then log it twice. The input comes back with a fresh token, so that
     saving again logs it once, and nothing of the other project is shown."""
     if already.project_id == project.pk:
-        return redirect(_anchor(already))
+        return redirect(_anchor(already, "logged"))
     data = request.POST.copy()
     data["client_token"] = str(uuid.uuid4())
     form = KeyPointForm(data, project=project, user=request.user)
@@ -196,8 +258,9 @@ def _edit_auto_id(keypoint):
     return f"id_kp{keypoint.pk}_%s"
 
 
-def _anchor(keypoint):
-    return f"{reverse('projects:detail', args=[keypoint.project_id])}#kp-{keypoint.pk}"
+def _anchor(keypoint, saved_as="saved"):
+    """The project page at this record, opened and marked as just logged or saved."""
+    return f"{reverse('projects:detail', args=[keypoint.project_id])}?{saved_as}={keypoint.pk}#kp-{keypoint.pk}"
 
 
 @require_GET
@@ -241,7 +304,6 @@ def keypoint_edit(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Key point saved."))
                 if request.htmx:
                     return HttpResponseClientRedirect(_anchor(keypoint))
                 return redirect(_anchor(keypoint))
@@ -255,29 +317,64 @@ def next_step_toggle(request, pk):
     done = request.POST.get("done") == "1"
     services.next_step_set_done(keypoint=keypoint, actor=request.user, done=done)
     if request.htmx:
-        return render(request, "keypoints/project_detail.html#next_step", {"step": keypoint, "can_write": True})
-    return redirect("projects:detail", pk=keypoint.project_id)
+        # The sidebar item answers, and the same step in the timeline follows (out of band).
+        return render(request, "keypoints/next_step_toggled.html", {"step": keypoint, "can_write": True})
+    return redirect(f"{reverse('projects:detail', args=[keypoint.project_id])}#next-steps")
 
 
 # Stage and status -------------------------------------------------------------------------------
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def project_advance(request, pk):
+    """Moving on asks first: a page that names the next stage and what this stage's records still
+    lack, carrying the stage and status the person saw; its confirm makes the change."""
     project = permissions.get_project_for_user(request.user, pk, write=True)
-    form = AdvanceForm(request.POST, project=project)
+    form = AdvanceForm(request.POST if request.method == "POST" else None, project=project)
+    if request.method == "GET":
+        return _advance_confirmation(request, project, form)
     if not form.is_valid():
         messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         return _render_project(request, project, status=400)
+    if "confirm" not in request.POST:
+        return _advance_confirmation(request, project, form)
     try:
         services.project_advance_stage(project=project, actor=request.user, **form.seen())
     except ValidationError as error:
+        project.refresh_from_db()
+        if error.code == "contract_missing":
+            # Straight to what is missing: the contract-signing form, its required fields marked.
+            contract_form = KeyPointForm(
+                project=project,
+                user=request.user,
+                stage=StageNumber.CONTRACT,
+                initial={"client_token": uuid.uuid4()},
+            )
+            return _render_project(
+                request, project, form=contract_form, status=400, open_form=True, form_notice=" ".join(error.messages)
+            )
         # The page again, saying why the project cannot move on (or what changed meanwhile).
         messages.error(request, " ".join(error.messages))
-        project.refresh_from_db()
         return _render_project(request, project, status=409 if error.code == "stale" else 400)
     messages.success(request, _("Moved to %(stage)s.") % {"stage": project.get_stage_display()})
     return redirect("projects:detail", pk=project.pk)
+
+
+def _advance_confirmation(request, project, form):
+    seen = form.seen() if form.is_bound else {"seen_stage": project.stage, "seen_status": project.status}
+    stale = (seen["seen_stage"], seen["seen_status"]) != (project.stage, project.status)
+    context = {
+        "form": form,
+        "project": project,
+        "customer": project.customer,
+        "stale": stale,
+        "last_change": project.stage_history.select_related("actor").last() if stale else None,
+    }
+    if project.status == ProjectStatus.OPEN and project.stage < StageNumber.AFTER_SALES:
+        context["next_stage"] = get_stage(project.stage + 1)
+        context["gaps"] = selectors.stage_gaps(project)
+        context["contract_missing"] = project.stage + 1 == StageNumber.CONTRACT and not project.is_signed
+    return render(request, "keypoints/advance_confirm.html", context, status=409 if stale else 200)
 
 
 def _status_change(request, pk, form_class, apply, title, allowed=None):

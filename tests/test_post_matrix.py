@@ -142,7 +142,7 @@ POSTS = [
     ("projects:keypoint_create", "project", None, keypoint_data),
     ("keypoints:edit", "keypoint", None, lambda w: {**keypoint_data(w), "summary": "修改后的纪要"}),
     ("keypoints:next_step", "keypoint", None, lambda w: {"done": "1"}),
-    ("projects:advance", "project", None, lambda w: seen(w["project"])),
+    ("projects:advance", "project", None, lambda w: {**seen(w["project"]), "confirm": "1"}),
     ("projects:stage_change", "project", None, lambda w: {**seen(w["project"]), "to_stage": "3", "reason": "客户要求"}),
     (
         "projects:lost",

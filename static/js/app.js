@@ -16,3 +16,54 @@ document.addEventListener("submit", function (event) {
     });
   }, 8000);
 });
+
+// Project page ------------------------------------------------------------------------------------
+
+// "Log a key point" links to the page with its form open; here it opens the form in place instead,
+// and puts the cursor in the first field. "Cancel" closes it again and goes back to the button.
+document.addEventListener("click", function (event) {
+  var toggle = event.target.closest("[data-reveal], [data-conceal]");
+  if (!toggle) {
+    return;
+  }
+  var opener = toggle.hasAttribute("data-reveal");
+  var panel = document.getElementById(toggle.getAttribute(opener ? "data-reveal" : "data-conceal"));
+  if (!panel) {
+    return;
+  }
+  event.preventDefault();
+  var toggles = document.querySelectorAll("[data-reveal='" + panel.id + "']");
+  if (opener) {
+    panel.hidden = false;
+    toggles.forEach(function (toggle) { toggle.setAttribute("aria-expanded", "true"); });
+    panel.scrollIntoView({ block: "start" });
+    var first = panel.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) {
+      first.focus({ preventScroll: true });
+    }
+  } else {
+    panel.hidden = true;
+    toggles.forEach(function (toggle) { toggle.setAttribute("aria-expanded", "false"); });
+    if (toggles.length) {
+      toggles[0].focus();
+    }
+  }
+});
+
+// The stage path scrolls sideways on a phone: start with the current stage in the middle of it.
+// (Scrolling the row itself, so that the page keeps the position a #kp- link asked for.)
+document.querySelectorAll(".stage-path").forEach(function (path) {
+  var current = path.querySelector("[aria-current]");
+  if (current && path.scrollWidth > path.clientWidth) {
+    var box = path.getBoundingClientRect();
+    var item = current.getBoundingClientRect();
+    path.scrollLeft += item.left + item.width / 2 - (box.left + box.width / 2);
+  }
+});
+
+// A page answered with something to read first (a refusal above the form, a form with errors).
+var firstNotice = document.querySelector("[data-scroll-into-view]");
+if (firstNotice) {
+  (firstNotice.closest("section") || firstNotice).scrollIntoView({ block: "start" });
+  firstNotice.focus({ preventScroll: true });
+}

@@ -35,11 +35,11 @@ STAGE_FIELDS = "#stage-fields-new"
 
 
 def open_keypoint_form(page):
-    """Open the "Log a key point" card (a <details>, so this works without JavaScript too)."""
-    details = page.locator("details#log-keypoint")
-    if details.get_attribute("open") is None:
-        details.locator("summary").click()
-    expect(details).to_have_attribute("open", "")
+    """Open the form from the "Log a key point" button (a link, so this works without JavaScript too)."""
+    panel = page.locator("#log-keypoint")
+    if not panel.is_visible():
+        page.get_by_test_id("log-keypoint").click()
+    expect(panel).to_be_visible()
     return page.locator(NEW_FORM)
 
 
@@ -58,7 +58,7 @@ def fill_common_elements(form, contact, *, method, summary):
 def save(page, form, project, summary):
     """Save the form; return the new record, once the project page shows it."""
     form.locator("button[name=save]").click()
-    page.wait_for_url(re.compile(rf"/projects/{project.pk}/#kp-\d+$"))
+    page.wait_for_url(re.compile(rf"/projects/{project.pk}/\?logged=\d+#kp-\d+$"))
     keypoint = KeyPoint.objects.get(project=project, summary=summary)
     assert page.url.endswith(f"#kp-{keypoint.pk}")
     return keypoint
@@ -110,13 +110,18 @@ def test_rep_logs_advances_exports_and_a_manager_reads(page, login, new_context,
     assert list(lead.customer_participants.all()) == [contact]
     article = page.locator(f"article#kp-{lead.pk}")
     expect(article).to_contain_text(LEAD_SUMMARY)
-    expect(article.get_by_test_id("completeness")).to_have_text("4 of 4 elements")
+    expect(article.get_by_test_id("completeness")).to_have_text("Elements 4/4")
     expect(article.get_by_test_id("missing")).to_have_count(0)
     expect(page.locator("#timeline article")).to_have_count(records_before + 1)
 
     # 2. The project moves on to needs discovery.
     expect(page.get_by_test_id("stage-days-2")).to_have_text("—")
     page.get_by_test_id("advance").click()
+    expect(page.get_by_test_id("advance-move")).to_have_text(
+        "The project moves from Lead acquisition to Needs discovery."
+    )
+    expect(page.get_by_test_id("stage-gaps")).to_contain_text("Every element of this stage is recorded.")
+    page.get_by_test_id("confirm-advance").click()
     expect(page.get_by_test_id("project-stage")).to_have_text("Needs discovery")
     current = page.locator("[data-testid=stage-path] li[aria-current=step]")
     expect(current).to_have_count(1)
@@ -157,7 +162,7 @@ def test_rep_logs_advances_exports_and_a_manager_reads(page, login, new_context,
     assert sorted(needs.missing_elements) == ["explicit_pains", "implicit_needs"]
     article = page.locator(f"article#kp-{needs.pk}")
     expect(article).to_contain_text(DECISION_PROCESS)
-    expect(article.get_by_test_id("completeness")).to_have_text("4 of 6 elements")
+    expect(article.get_by_test_id("completeness")).to_have_text("Elements 4/6")
     expect(article.get_by_test_id("missing")).to_have_text("Missing: Explicit pains, Implicit needs")
     expect(page.locator(f"article#kp-{lead.pk}")).to_be_visible()
 
@@ -197,9 +202,9 @@ def test_rep_logs_advances_exports_and_a_manager_reads(page, login, new_context,
     expect(main.locator("[data-testid=stage-path] li[aria-current=step]")).to_contain_text("2. Needs discovery")
     expect(main.locator(f"article#kp-{lead.pk}")).to_contain_text(LEAD_SUMMARY)
     expect(main.locator(f"article#kp-{needs.pk}")).to_contain_text(DECISION_PROCESS)
-    expect(main.locator(f"article#kp-{needs.pk}").get_by_test_id("completeness")).to_have_text("4 of 6 elements")
+    expect(main.locator(f"article#kp-{needs.pk}").get_by_test_id("completeness")).to_have_text("Elements 4/6")
     expect(main.locator("form")).to_have_count(0)
-    expect(main.locator("details#log-keypoint")).to_have_count(0)
+    expect(main.locator("#log-keypoint")).to_have_count(0)
     expect(main.get_by_test_id("advance")).to_have_count(0)
     expect(main.locator("a[href*='/edit/']")).to_have_count(0)
 
@@ -224,7 +229,7 @@ def test_keypoint_form_switches_stage_without_javascript(page, login):
 
     page.wait_for_url(f"**/projects/{project.pk}/keypoints/new/")
     form = page.locator(NEW_FORM)
-    expect(page.locator("details#log-keypoint")).to_have_attribute("open", "")
+    expect(page.locator("#log-keypoint")).to_be_visible()
     expect(form.locator("select[name=stage]")).to_have_value("4")
     fields = form.locator(STAGE_FIELDS)
     for name in ("price_before", "price_after", "floor_price"):

@@ -11,6 +11,8 @@ READ, WRITE = "read", "write"
 # (url name, object the URL takes, kind)
 PAGES = [
     ("projects:detail", "project", READ),
+    ("projects:timeline", "project", READ),
+    ("projects:advance", "project", WRITE),
     ("keypoints:edit", "keypoint", WRITE),
     ("projects:stage_fields", "project", WRITE),
     ("projects:stage_change", "project", WRITE),

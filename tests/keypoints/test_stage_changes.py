@@ -193,7 +193,7 @@ def test_the_create_service_needs_a_reason_past_lead(rep, rep_customer):
 
 
 def test_rep_advances_from_the_project_page(client_for, rep, project):
-    response = client_for(rep).post(reverse("projects:advance", args=[project.pk]), seen(project))
+    response = client_for(rep).post(reverse("projects:advance", args=[project.pk]), seen(project, confirm="1"))
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.stage == 2
@@ -203,7 +203,9 @@ def test_advance_refused_by_a_rule_explains_why_and_changes_nothing(client_for, 
     project.stage = StageNumber.NEGOTIATION
     project.save()
     client = client_for(rep)
-    response = client.post(reverse("projects:advance", args=[project.pk]), seen(project), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("projects:advance", args=[project.pk]), seen(project, confirm="1"), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "contract number" in response.content.decode()
     project.refresh_from_db()
@@ -267,7 +269,9 @@ def test_manager_stage_changes_are_refused(client_for, manager, project, url_nam
 
 @pytest.mark.parametrize("role", ["admin", "lead"])
 def test_lead_and_admin_change_any_project(client_for, users, other_project, role):
-    response = client_for(users[role]).post(reverse("projects:advance", args=[other_project.pk]), seen(other_project))
+    response = client_for(users[role]).post(
+        reverse("projects:advance", args=[other_project.pk]), seen(other_project, confirm="1")
+    )
     assert response.status_code == 302
     other_project.refresh_from_db()
     assert other_project.stage == 2

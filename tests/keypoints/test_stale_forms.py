@@ -22,7 +22,7 @@ def kinds(project):
 
 def test_advance_sent_twice_moves_one_stage_and_writes_one_row(client_for, rep, project):
     client = client_for(rep)
-    shown = seen(project)
+    shown = seen(project, confirm="1")
     first = client.post(reverse("projects:advance", args=[project.pk]), shown)
     second = client.post(reverse("projects:advance", args=[project.pk]), shown, HTTP_ACCEPT_LANGUAGE="en")
     assert (first.status_code, second.status_code) == (302, 409)
@@ -34,7 +34,7 @@ def test_advance_sent_twice_moves_one_stage_and_writes_one_row(client_for, rep, 
 
 
 def test_stale_advance_after_a_colleague_marked_it_lost_changes_nothing(client_for, rep, lead, project):
-    shown = seen(project)
+    shown = seen(project, confirm="1")
     services.project_mark_lost(project=project, actor=lead, lost_reason=LostReason.objects.first())
     response = client_for(rep).post(reverse("projects:advance", args=[project.pk]), shown, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409

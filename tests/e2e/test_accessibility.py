@@ -1,0 +1,360 @@
+"""WCAG 2.1 AA, checked by axe-core in Chromium: every page of the app, as every role that can open
+it, on a phone (375 px) and on a desktop (1280 px).
+
+AUDITS lists the pages, built from the demo data; test_every_route_is_audited fails on a named URL
+that is neither audited here nor excluded with a reason, so a new page cannot slip past the audit.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.models import User
+from customers.models import Customer, DecisionStep, Project, ProjectMember, ProjectStatus, TeamRole
+from keypoints import services
+from keypoints.stages import StageNumber
+from tests.factories import ProjectFactory
+
+from .conftest import PHONE
+
+# axe-core's rules for WCAG 2.0 and 2.1, levels A and AA; a serious or critical finding fails.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+FAILING_IMPACTS = {"serious", "critical"}
+# Each page is loaded once and audited at both widths, the window resized in between (a page's
+# markup does not depend on the width; its layout and what is shown do).
+WIDTHS = {375: PHONE["viewport"], 1280: {"width": 1280, "height": 900}}
+
+# One demo login per role. rep2 is put on the team of rep1's 华东精密 project below, so that the rep
+# opens the demo's richest project too.
+LOGINS = {"rep": "rep2", "lead": "lead", "manager": "manager", "admin": "admin"}
+EVERYONE = frozenset(LOGINS)
+WRITERS = frozenset({"rep", "lead", "admin"})  # the manager reads only: every write answers 403
+REASSIGNERS = frozenset({"lead", "admin"})
+ADMINS = frozenset({"admin"})
+ANONYMOUS = "anonymous"
+
+HUADONG = "华东精密制造股份有限公司"  # rep1's, open, in negotiation, four key points
+HANGZHOU = "杭州云栖金融服务有限公司"  # rep2's, put on hold below
+HEFEI = "合肥新材能源集团有限公司"  # rep2's, contract signed
+CHENGDU = "成都锦程医疗器械有限公司"  # rep2's, lost
+
+# Named routes that have no page of their own to audit, and why.
+NOT_PAGES = {
+    "home": "redirects to the customer list",
+    "healthz": "JSON for the load balancer",
+    "set_language": "POST only; redirects back to the page",
+    "accounts:logout": "POST only; redirects to the login page",
+    "keypoints:next_step": "POST only; answers with a fragment of the project page",
+    "projects:advance": "POST only; its form sits on the project page, audited there",
+    "projects:member_remove": "POST only; its button sits on the project page, audited there",
+    "projects:step_remove": "POST only; its button sits on the project page, audited there",
+    "projects:keypoint_create": "GET redirects to the project page, where its form is audited (opened)",
+    "projects:stage_fields": "htmx fragment of the key-point form, audited inside the project page",
+    "handovers:person_pick": "GET redirects to the chosen person's hand-over page",
+}
+NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One page to audit: a named route, how to fill its URL from the demo objects, who opens it."""
+
+    label: str
+    route: str
+    roles: frozenset
+    kwargs: Callable[[Any], dict] = lambda demo: {}
+    query: Callable[[Any], dict] = lambda demo: {}
+    status: int = 200
+    # What to do on the page before the audit (e.g. send a form empty to see its errors).
+    action: Callable[[Any], None] | None = None
+    raw_query: str = ""
+
+    def url(self, demo):
+        url = reverse(self.route, kwargs=self.kwargs(demo))
+        query = urlencode(self.query(demo))
+        if query or self.raw_query:
+            url += "?" + (query or self.raw_query)
+        return url
+
+
+def submit_main_form(page):
+    with page.expect_navigation():
+        page.locator("main form[method=post] button[type=submit]").first.click()
+
+
+def log_in_wrongly(page):
+    page.fill("#id_username", "rep1")
+    page.fill("#id_password", "not-the-password")
+    submit_main_form(page)
+
+
+def project(name, key="pk"):
+    return lambda demo: {key: demo.projects[name].pk}
+
+
+def customer(name, key="pk"):
+    return lambda demo: {key: demo.customers[name].pk}
+
+
+AUDITS = [
+    # Logging in and the account.
+    Audit("login", "accounts:login", frozenset({ANONYMOUS})),
+    Audit("login, wrong password", "accounts:login", frozenset({ANONYMOUS}), action=log_in_wrongly),
+    Audit("password change", "accounts:password_change", EVERYONE),
+    Audit("password change, errors", "accounts:password_change", EVERYONE, action=submit_main_form),
+    Audit("password changed", "accounts:password_done", EVERYONE),
+    # Customers.
+    Audit("customer list", "customers:list", EVERYONE),
+    Audit(
+        "customer list, filtered",
+        "customers:list",
+        EVERYONE,
+        query=lambda demo: {"q": "有限", "industry": "manufacturing", "stage": StageNumber.NEGOTIATION},
+    ),
+    Audit("customer list, invalid filter", "customers:list", EVERYONE, query=lambda d: {"owner": "x"}, status=400),
+    Audit("customer: open project", "customers:detail", EVERYONE, kwargs=customer(HUADONG)),
+    Audit("customer: signed project", "customers:detail", EVERYONE, kwargs=customer(HEFEI)),
+    Audit("customer: lost project", "customers:detail", EVERYONE, kwargs=customer(CHENGDU)),
+    Audit("new customer", "customers:create", WRITERS),
+    Audit("new customer, errors", "customers:create", WRITERS, action=submit_main_form),
+    Audit("edit customer", "customers:edit", WRITERS, kwargs=customer(HUADONG)),
+    Audit("new contact", "customers:contact_create", WRITERS, kwargs=customer(HUADONG, "customer_pk")),
+    Audit("edit contact", "customers:contact_edit", WRITERS, kwargs=lambda d: {"pk": d.contact.pk}),
+    # Projects.
+    Audit("opportunity list", "projects:list", EVERYONE),
+    Audit(
+        "opportunity list, filtered",
+        "projects:list",
+        EVERYONE,
+        query=lambda d: {"stage": StageNumber.NEGOTIATION, "status": ProjectStatus.OPEN, "sort": "customer"},
+    ),
+    Audit("opportunity list, invalid filter", "projects:list", EVERYONE, query=lambda d: {"stage": "99"}, status=400),
+    Audit("project: open", "projects:detail", EVERYONE, kwargs=project(HUADONG)),
+    Audit("project: on hold", "projects:detail", EVERYONE, kwargs=project(HANGZHOU)),
+    Audit("project: lost", "projects:detail", EVERYONE, kwargs=project(CHENGDU)),
+    Audit("project: signed", "projects:detail", EVERYONE, kwargs=project(HEFEI)),
+    Audit("project: in fulfilment", "projects:detail", EVERYONE, kwargs=lambda d: {"pk": d.fulfilment.pk}),
+    Audit("project: completed", "projects:detail", EVERYONE, kwargs=lambda d: {"pk": d.completed.pk}),
+    Audit("new project", "projects:create", WRITERS, kwargs=customer(HUADONG, "customer_pk")),
+    Audit("edit project", "projects:edit", WRITERS, kwargs=project(HUADONG)),
+    Audit("new team member", "projects:member_create", WRITERS, kwargs=project(HUADONG, "project_pk")),
+    Audit("edit team member", "projects:member_edit", WRITERS, kwargs=lambda d: {"pk": d.member.pk}),
+    Audit("new decision step", "projects:step_create", WRITERS, kwargs=project(HUADONG, "project_pk")),
+    Audit("edit decision step", "projects:step_edit", WRITERS, kwargs=lambda d: {"pk": d.step.pk}),
+    Audit("edit key point", "keypoints:edit", WRITERS, kwargs=lambda d: {"pk": d.keypoint.pk}),
+    Audit("go back or skip a stage", "projects:stage_change", WRITERS, kwargs=project(HUADONG)),
+    Audit("put on hold", "projects:hold", WRITERS, kwargs=project(HUADONG)),
+    Audit("put on hold, errors", "projects:hold", WRITERS, kwargs=project(HUADONG), action=submit_main_form),
+    Audit("mark lost", "projects:lost", WRITERS, kwargs=project(HUADONG)),
+    Audit("mark lost, paused project", "projects:lost", WRITERS, kwargs=project(HANGZHOU)),
+    Audit("complete", "projects:complete", WRITERS, kwargs=lambda d: {"pk": d.fulfilment.pk}),
+    Audit("reopen lost", "projects:reopen", REASSIGNERS, kwargs=project(CHENGDU)),
+    Audit("reopen completed", "projects:reopen", REASSIGNERS, kwargs=lambda d: {"pk": d.completed.pk}),
+    # The ledger.
+    Audit("ledger", "keypoints:ledger", EVERYONE),
+    Audit(
+        "ledger, filtered",
+        "keypoints:ledger",
+        EVERYONE,
+        query=lambda d: {"stage": StageNumber.NEGOTIATION, "incomplete": "on", "sort": "occurred"},
+    ),
+    Audit("ledger, invalid filter", "keypoints:ledger", EVERYONE, query=lambda d: {"occurred_from": "x"}, status=400),
+    Audit("export, invalid filter", "keypoints:export", EVERYONE, query=lambda d: {"format": "pdf"}, status=400),
+    # Hand-overs.
+    Audit("hand over customers", "handovers:bulk", REASSIGNERS),
+    Audit(
+        "hand over customers, preview",
+        "handovers:bulk",
+        REASSIGNERS,
+        query=lambda d: {"from_user": d.users["rep1"].pk, "to_user": d.users["rep2"].pk},
+    ),
+    Audit(
+        "hand over customers, same person",
+        "handovers:bulk",
+        REASSIGNERS,
+        query=lambda d: {"from_user": d.users["rep1"].pk, "to_user": d.users["rep1"].pk},
+        status=400,
+    ),
+    Audit("hand over a customer", "handovers:customer", REASSIGNERS, kwargs=customer(HUADONG)),
+    Audit(
+        "hand over a customer, preview",
+        "handovers:customer",
+        REASSIGNERS,
+        kwargs=customer(HUADONG),
+        query=lambda d: {"to_user": d.users["rep2"].pk},
+    ),
+    Audit("someone leaving", "handovers:person", ADMINS, kwargs=lambda d: {"pk": d.users["rep1"].pk}),
+    Audit(
+        "someone leaving, preview",
+        "handovers:person",
+        ADMINS,
+        kwargs=lambda d: {"pk": d.users["rep1"].pk},
+        query=lambda d: {"to_user": d.users["rep2"].pk},
+    ),
+    # Error pages.
+    Audit("403: manager opens a form", "customers:create", frozenset({"manager"}), status=403),
+    Audit("403: rep reopens", "projects:reopen", frozenset({"rep"}), kwargs=project(CHENGDU), status=403),
+    Audit("404", "customers:detail", EVERYONE, kwargs=lambda d: {"pk": 999999}, status=404),
+    # More query fields than Django accepts: a SuspiciousOperation, answered with templates/400.html.
+    Audit(
+        "400 page",
+        "customers:list",
+        EVERYONE,
+        raw_query="&".join(["x=1"] * (settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)),
+        status=400,
+    ),
+]
+
+
+@dataclass
+class Demo:
+    users: dict
+    customers: dict
+    projects: dict
+    contact: Any = None
+    member: Any = None
+    step: Any = None
+    keypoint: Any = None
+    fulfilment: Any = None
+    completed: Any = None
+
+
+@pytest.fixture
+def demo(demo_data):
+    """The demo data, with a project of each status and the demo rep on the richest project's team."""
+    users = {user.username: user for user in User.objects.all()}
+    customers = {customer.legal_name: customer for customer in Customer.objects.all()}
+    projects = {project.customer.legal_name: project for project in Project.objects.select_related("customer")}
+    rep = users[LOGINS["rep"]]
+    member = ProjectMember.objects.create(
+        project=projects[HUADONG], user=rep, role=TeamRole.COMMERCIAL_SPECIALIST, responsibility="报价"
+    )
+    services.project_put_on_hold(
+        project=projects[HANGZHOU],
+        actor=rep,
+        reason="客户预算冻结到下季度。",
+        resume_on=timezone.localdate() + timedelta(days=30),
+    )
+    fulfilment = ProjectFactory(
+        customer=customers[HEFEI], owner=rep, name="能耗监测平台二期", stage=StageNumber.FULFILMENT
+    )
+    completed = ProjectFactory(customer=customers[HEFEI], owner=rep, name="能耗监测试点", stage=StageNumber.AFTER_SALES)
+    services.project_complete(project=completed, actor=rep, note="试点验收完成。")
+    huadong = projects[HUADONG]
+    return Demo(
+        users=users,
+        customers=customers,
+        projects=projects,
+        contact=huadong.customer.contacts.order_by("pk").first(),
+        member=member,
+        step=DecisionStep.objects.filter(project=huadong).order_by("position").first(),
+        keypoint=huadong.keypoints.order_by("-occurred_at").first(),
+        fulfilment=fulfilment,
+        completed=completed,
+    )
+
+
+def axe_findings(page, axe, where):
+    """The serious and critical violations on the page, one line each."""
+    # Content in a closed <details> (the key-point form, "more" menus, the stage history) counts too.
+    page.evaluate("document.querySelectorAll('details').forEach(function (d) { d.open = true; })")
+    results = axe.run(page, options=AXE_OPTIONS).response
+    findings = []
+    for violation in results["violations"]:
+        if violation["impact"] not in FAILING_IMPACTS:
+            continue
+        targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:8])
+        more = len(violation["nodes"]) - 8
+        if more > 0:
+            targets += f"; and {more} more"
+        findings.append(f"{where}: {violation['id']} ({violation['impact']}) at {targets} - {violation['help']}")
+    return findings
+
+
+def audit(page, demo, role, audits):
+    """Audit each page at both widths; returns (findings, pages that answered an unexpected status)."""
+    axe = Axe()
+    findings, wrong_status = [], []
+    widths = list(WIDTHS)
+    for entry in audits:
+        url = entry.url(demo)
+        response = page.goto(url)
+        if entry.action is not None:
+            entry.action(page)
+        elif response.status != entry.status:
+            wrong_status.append(f"{entry.label} ({url}): {response.status}, expected {entry.status}")
+            continue
+        # Start at the width the previous page ended with: one resize per page.
+        for width in widths:
+            page.set_viewport_size(WIDTHS[width])
+            findings += axe_findings(page, axe, f"{entry.label} [{url[:80]}] as {role} at {width}px")
+        widths.reverse()
+    return findings, wrong_status
+
+
+def report(findings, wrong_status):
+    lines = []
+    if wrong_status:
+        lines += ["Pages that did not answer as expected:", *wrong_status]
+    if findings:
+        lines += [f"{len(findings)} serious or critical WCAG 2.1 AA violations:", *findings]
+    return "\n".join(lines)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("role", sorted(LOGINS))
+def test_every_page_meets_wcag_21_aa(new_context, live_server, demo, login, role):
+    page = new_context(base_url=live_server.url, viewport=WIDTHS[1280]).new_page()
+    login(page, LOGINS[role])
+    findings, wrong_status = audit(page, demo, role, [entry for entry in AUDITS if role in entry.roles])
+    assert not (findings or wrong_status), report(findings, wrong_status)
+
+
+@pytest.mark.e2e
+def test_pages_before_logging_in_meet_wcag_21_aa(new_context, live_server, demo):
+    page = new_context(base_url=live_server.url, viewport=WIDTHS[1280]).new_page()
+    findings, wrong_status = audit(page, demo, ANONYMOUS, [entry for entry in AUDITS if ANONYMOUS in entry.roles])
+    # The server error page is a static file (nothing may fail while it renders): audited as it is.
+    page.set_content((Path(settings.BASE_DIR) / "templates" / "500.html").read_text(encoding="utf-8"))
+    for width, viewport in WIDTHS.items():
+        page.set_viewport_size(viewport)
+        findings += axe_findings(page, Axe(), f"500 page as {ANONYMOUS} at {width}px")
+    assert not (findings or wrong_status), report(findings, wrong_status)
+
+
+def route_names(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from route_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_route_is_audited():
+    """A named URL is audited above or listed in NOT_PAGES with its reason: a new page cannot go unchecked."""
+    names = {
+        name for name in route_names(get_resolver().url_patterns) if name.split(":")[0] not in NOT_PAGES_NAMESPACES
+    }
+    audited = {entry.route for entry in AUDITS}
+    assert names - audited - set(NOT_PAGES) == set(), "routes neither audited nor excluded with a reason"
+    assert audited - names == set(), "audited routes that no longer exist"
+    assert set(NOT_PAGES) - names == set(), "excluded routes that no longer exist"
+    assert audited & set(NOT_PAGES) == set(), "routes both audited and excluded"
+
+
+def test_every_role_and_the_anonymous_visitor_have_pages_to_audit():
+    roles = set().union(*(entry.roles for entry in AUDITS))
+    assert roles == set(LOGINS) | {ANONYMOUS}
