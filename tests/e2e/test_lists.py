@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 LISTS = ("/customers/", "/projects/", "/keypoints/")
-# Three of rep1's customers, in pinyin order (huadong, ningbo, suzhou); unit tests cover pinyin against code-point order.
+# Three of rep1's customers, in pinyin order (huadong, ningbo, suzhou); unit tests cover pinyin order.
 KNOWN = {HUADONG, NINGBO, SUZHOU}
 
 
