@@ -87,7 +87,9 @@ def test_log_a_key_point_is_the_primary_action_ahead_of_the_timeline(client_for,
     assert "btn-primary" in button and 'aria-controls="log-keypoint"' in button
     assert f'href="/projects/{project.pk}/?log=1#log-keypoint"' in button
     assert "btn-outline-primary" in tag(html, 'data-testid="advance"')
-    outside_the_form = html[: html.index('id="log-keypoint"')] + html[html.index('id="timeline"') :]
+    # In the page's own content (the header's skip link is a button too, shown only on focus).
+    content = html[html.index('id="main"') :]
+    outside_the_form = content[: content.index('id="log-keypoint"')] + content[content.index('id="timeline"') :]
     assert outside_the_form.count("btn-primary") == 1  # the one filled primary button
     # The form waits, closed, until asked for.
     assert re.search(r'<section[^>]*id="log-keypoint"[^>]*\bhidden\b', html)
