@@ -71,3 +71,12 @@ def test_lists_keep_a_fixed_number_of_queries_with_stalls(
     for path, count in counts.items():
         with django_assert_max_num_queries(count):
             assert client.get(path).status_code == 200
+
+
+def test_the_project_page_says_it_is_stalled_until_a_key_point_is_logged(client_for, rep, deals):
+    client = client_for(rep)
+    page = client.get(f"/projects/{deals['stalled'].pk}/").content.decode()
+    assert "停滞 18 天（阈值 14）" in page and 'data-testid="stall-note"' in page
+    assert 'data-testid="stall-badge"' not in client.get(f"/projects/{deals['fresh'].pk}/").content.decode()
+    KeyPointFactory(project=deals["stalled"], occurred_at=timezone.now())
+    assert 'data-testid="stall-badge"' not in client.get(f"/projects/{deals['stalled'].pk}/").content.decode()
