@@ -58,7 +58,7 @@ NOT_PAGES = {
     "set_language": "POST only; redirects back to the page",
     "accounts:logout": "POST only; redirects to the login page",
     "keypoints:next_step": "POST only; answers with a fragment of the project page",
-    "projects:advance": "POST only; its form sits on the project page, audited there",
+    "projects:timeline": "htmx fragment: older key points, audited as the project page's ?older= page",
     "projects:member_remove": "POST only; its button sits on the project page, audited there",
     "projects:step_remove": "POST only; its button sits on the project page, audited there",
     "projects:keypoint_create": "GET redirects to the project page, where its form is audited (opened)",
@@ -159,6 +159,10 @@ AUDITS = [
     Audit("new decision step", "projects:step_create", WRITERS, kwargs=project(HUADONG, "project_pk")),
     Audit("edit decision step", "projects:step_edit", WRITERS, kwargs=lambda d: {"pk": d.step.pk}),
     Audit("edit key point", "keypoints:edit", WRITERS, kwargs=lambda d: {"pk": d.keypoint.pk}),
+    Audit("advance, asks first", "projects:advance", WRITERS, kwargs=project(HUADONG)),
+    Audit(
+        "project: older key points", "projects:detail", EVERYONE, kwargs=project(HUADONG), query=lambda d: {"older": 2}
+    ),
     Audit("go back or skip a stage", "projects:stage_change", WRITERS, kwargs=project(HUADONG)),
     Audit("put on hold", "projects:hold", WRITERS, kwargs=project(HUADONG)),
     Audit("put on hold, errors", "projects:hold", WRITERS, kwargs=project(HUADONG), action=submit_main_form),
