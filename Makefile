@@ -22,13 +22,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/find-python
 
 venv: $(VENV)/.installed
 
+# The web app and a worker with its scheduler, on SQLite and the file broker unless told otherwise.
 run: $(VENV)/.installed
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	VENV=$(VENV) PORT=$(PORT) ./scripts/run-dev
 
 worker: $(VENV)/.installed
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A salesrecord worker --beat --loglevel=info
+	DEBUG=$${DEBUG:-1} VENV=$(VENV) ./scripts/run-worker
 
 test: $(VENV)/.installed
 	@./scripts/ensure-chromium

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -320,3 +320,27 @@ class HandOver(models.Model):
 
     def __str__(self):
         return f"{self.customer_id}: {self.from_user_id} → {self.to_user_id}"
+
+
+MAX_STALL_DAYS = 365
+
+
+class StallSetting(models.Model):
+    """An admin's stall threshold for one stage; a stage without a row uses the registry's default."""
+
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=StageNumber.choices, unique=True)
+    days = models.PositiveSmallIntegerField(
+        _("days without a key point"),
+        validators=[MaxValueValidator(MAX_STALL_DAYS)],
+        help_text=_("0 turns the check off for this stage."),
+    )
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("stall threshold")
+        verbose_name_plural = _("stall thresholds")
+        ordering = ["stage"]
+
+    def __str__(self):
+        return f"{self.get_stage_display()}: {self.days}"

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import permissions, selectors, services
+from . import permissions, selectors, services, stalls
 from .filters import CustomerFilter
 from .forms import (
     ContactForm,
@@ -15,7 +15,7 @@ from .forms import (
     ProjectMemberForm,
     duplicate_customer_message,
 )
-from .models import Contact, DecisionStep, ProjectMember
+from .models import Contact, DecisionStep, Project, ProjectMember
 
 PAGE_SIZE = 20
 
@@ -36,6 +36,9 @@ def customer_list(request):
         return render(request, "customers/customer_list.html", context, status=400)
     page = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.attach_open_deals(list(page.object_list), context["today"])
+    found = stalls.stalls_among(Project.objects.filter(customer__in=[customer.pk for customer in page.object_list]))
+    for customer in page.object_list:
+        customer.stalled_deals = sum(1 for deal in customer.open_deals.deals if deal.pk in found)
     context["page"] = page
     return render(request, "customers/customer_list.html", context)
 

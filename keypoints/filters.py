@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers import permissions
+from customers import permissions, stalls
 from customers.forms import DateInput
 from customers.models import Industry, Project, ProjectStatus, Source, Tier
 from salesrecord.forms import IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
@@ -139,6 +139,7 @@ class ProjectFilter(SortedFilterSet):
         max_value=MAX_QUIET_DAYS,
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUIET_DAYS, "step": 1, "inputmode": "numeric"}),
     )
+    stalled = django_filters.BooleanFilter(label=_("Stalled only"), method="filter_stalled", widget=forms.CheckboxInput)
     sort = SortFilter()
 
     class Meta:
@@ -151,6 +152,10 @@ class ProjectFilter(SortedFilterSet):
         # Dropdowns offer only what this user may see.
         self.filters["owner"].queryset = permissions.project_owner_choices(user)
         style_filter_widgets(self)
+
+    def filter_stalled(self, queryset, name, value):
+        # Past its stage's threshold without a key point (customers/stalls.py), as the reminders see it.
+        return queryset.filter(pk__in=stalls.stalled(Project.objects.all()).values("pk")) if value else queryset
 
     def filter_quiet_days(self, queryset, name, value):
         # Quiet since the newest key point or, with none yet, since it entered its stage.

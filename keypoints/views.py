@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from customers import permissions
+from customers import permissions, stalls
 from customers.forms import ProjectForm
 from customers.models import Project, ProjectStatus
 from customers.views import form_page
@@ -42,8 +42,11 @@ def project_list(request):
         return render(request, "keypoints/project_list.html", context, status=400)
     page = Paginator(project_filter.qs, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    found = stalls.stalls_among(Project.objects.filter(pk__in=[project.pk for project in page.object_list]), now)
     for project in page.object_list:
-        project.days_in_stage = (now - project.stage_entered_at).days
+        # Time in the stage counts while the deal is alive; a lost or completed one has left the pipeline.
+        project.days_in_stage = (now - project.stage_entered_at).days if project.is_active_deal else None
+        project.stall = found.get(project.pk)
     return render(
         request,
         "keypoints/project_list.html",
@@ -108,6 +111,7 @@ def _render_project(request, project, *, form=None, status=200, open_form=False,
             "open_form": open_form or (form is not None and form.is_bound),
             "form_notice": form_notice,
             "saved": saved,
+            "stall": stalls.stalls_among(Project.objects.filter(pk=project.pk)).get(project.pk),
             "saved_message": _("Key point logged.") if "logged" in request.GET else _("Key point saved."),
         },
         status=status,
@@ -470,6 +474,9 @@ def ledger(request):
         context = {"filter": ledger_filter, "page": None, "sort": ledger_filter.sort}
         return render(request, "keypoints/ledger.html", context, status=400)
     page = Paginator(ledger_filter.qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    found = stalls.stalls_among(Project.objects.filter(pk__in={keypoint.project_id for keypoint in page.object_list}))
+    for keypoint in page.object_list:
+        keypoint.project_stall = found.get(keypoint.project_id)
     return render(
         request,
         "keypoints/ledger.html",

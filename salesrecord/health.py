@@ -1,11 +1,22 @@
-"""/healthz: can this process reach its database and its broker?"""
+"""/healthz: can this process reach its database and its broker, and are the apps' own checks well?
+
+Apps register their checks (`register`) when they are ready; this module knows none of them.
+"""
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
+
+# name -> the dotted path of a callable answering (what to report, whether it is healthy)
+CHECKS = {}
+
+
+def register(name, check_path):
+    CHECKS[name] = check_path
 
 
 def database_ok():
@@ -30,8 +41,12 @@ def broker_ok():
 @require_GET
 def healthz(request):
     database, broker = database_ok(), broker_ok()
-    # The web can serve while the broker is down (reminders wait); without a database it cannot.
-    return JsonResponse(
-        {"database": "ok" if database else "unreachable", "broker": "ok" if broker else "unreachable"},
-        status=200 if database else 503,
-    )
+    report = {"database": "ok" if database else "unreachable", "broker": "ok" if broker else "unreachable"}
+    healthy = database
+    if database:
+        for name, check_path in CHECKS.items():
+            report[name], ok = import_string(check_path)()
+            healthy = healthy and ok
+    # The web can serve while the broker is down (reminders wait); without a database it cannot, and an
+    # app whose own check fails (reminder scans that stopped) is not healthy either.
+    return JsonResponse(report, status=200 if healthy else 503)

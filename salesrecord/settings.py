@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "customers",
     "keypoints",
     "handovers",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reminders.context_processors.reminders",
             ],
         },
     },
@@ -198,7 +201,22 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# One queue for everything; a second installation sharing a Redis names its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Beat's schedule: the stall and overdue scans every REMINDER_SCAN_MINUTES, the daily summary at
+# DAILY_SUMMARY_AT (HH:MM, local time).
+REMINDER_SCAN_MINUTES = float(env_str("REMINDER_SCAN_MINUTES", "60"))
+DAILY_SUMMARY_AT = env_str("DAILY_SUMMARY_AT", "18:00")
+_summary_hour, _summary_minute = (int(part) for part in DAILY_SUMMARY_AT.split(":"))
+CELERY_BEAT_SCHEDULE = {
+    "scan-stalls": {"task": "reminders.tasks.scan_stalls", "schedule": REMINDER_SCAN_MINUTES * 60.0},
+    "scan-overdue": {"task": "reminders.tasks.scan_overdue", "schedule": REMINDER_SCAN_MINUTES * 60.0},
+    "daily-summary": {
+        "task": "reminders.tasks.daily_summary",
+        "schedule": crontab(hour=_summary_hour, minute=_summary_minute),
+    },
+}
 
 # Mail goes to the console unless EMAIL_BACKEND names another backend (e.g. SMTP with EMAIL_HOST...).
 _email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -212,6 +230,8 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "use_tls": env_bool("EMAIL_USE_TLS", False),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+# Where people open the app: links in emails and chat messages start with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SalesRecord <noreply@localhost>")
 
 LOGGING = {

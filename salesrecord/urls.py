@@ -16,6 +16,8 @@ urlpatterns = [
     path("projects/", include("keypoints.project_urls")),
     path("keypoints/", include("keypoints.urls")),
     path("handovers/", include("handovers.urls")),
+    path("notifications/", include("reminders.notification_urls")),
+    path("reminders/", include("reminders.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

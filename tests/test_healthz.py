@@ -1,20 +1,60 @@
-"""/healthz answers without login and tells whether the database and the broker are reachable."""
+"""/healthz answers without login and tells whether the database and the broker are reachable, and
+how long ago the reminder scans last ran."""
+
+import datetime
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from reminders.models import ScanRun
 from salesrecord.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_answers_200_without_login(client):
+@pytest.fixture
+def scans_ran(db):
+    def ran(ago):
+        ScanRun.objects.all().delete()
+        for job in (ScanRun.Job.STALLS, ScanRun.Job.OVERDUE):
+            at = timezone.now() - ago
+            ScanRun.objects.create(job=job, started_at=at, finished_at=at)
+
+    ran(datetime.timedelta(minutes=5))
+    return ran
+
+
+def test_healthz_answers_200_without_login(client, scans_ran):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "ok",
+        "reminder_scans": {"last_scan_seconds_ago": 300, "interval_seconds": 3600},
+    }
 
 
-def test_healthz_reports_an_unreachable_broker_but_stays_up(client, monkeypatch):
+def test_healthz_is_503_once_the_scans_are_older_than_twice_their_interval(client, scans_ran):
+    scans_ran(datetime.timedelta(minutes=119))
+    assert client.get("/healthz").status_code == 200
+    scans_ran(datetime.timedelta(minutes=121))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["reminder_scans"]["last_scan_seconds_ago"] == 121 * 60
+
+
+def test_healthz_is_503_when_the_scans_never_ran_or_failed(client, scans_ran):
+    ScanRun.objects.all().delete()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["reminder_scans"]["last_scan_seconds_ago"] is None
+    scans_ran(datetime.timedelta(minutes=1))
+    ScanRun.objects.filter(job=ScanRun.Job.OVERDUE).update(error="OperationalError()")
+    assert client.get("/healthz").status_code == 503
+
+
+def test_healthz_reports_an_unreachable_broker_but_stays_up(client, monkeypatch, scans_ran):
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -69,8 +69,10 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def demo_data(transactional_db, live_server):
-    """The demo users and customers, committed, so that the live server sees them."""
+    """The demo users and customers, committed, so that the live server sees them; and a first
+    reminder scan, as `make run` does."""
     call_command("seed_demo", stdout=io.StringIO())
+    call_command("run_reminders", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from accounts.models import User
 from customers.models import Customer, DecisionStep, Project, ProjectMember, ProjectStatus, TeamRole
 from keypoints import services
 from keypoints.stages import StageNumber
+from reminders.models import ChatWebhook, Platform
 from tests.factories import ProjectFactory
 
 from .conftest import PHONE
@@ -63,6 +64,10 @@ NOT_PAGES = {
     "projects:keypoint_create": "GET redirects to the project page, where its form is audited (opened)",
     "projects:stage_fields": "htmx fragment of the key-point form, audited inside the project page",
     "handovers:person_pick": "GET redirects to the chosen person's hand-over page",
+    "notifications:open": "POST only; marks a notification read and redirects",
+    "notifications:read_all": "POST only; redirects to the notifications",
+    "reminders:webhook_delete": "POST only; its button sits on the reminder settings, audited there",
+    "reminders:webhook_test": "POST only; its button sits on the reminder settings, audited there",
 }
 NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
 
@@ -166,6 +171,14 @@ AUDITS = [
     Audit("complete", "projects:complete", WRITERS, kwargs=lambda d: {"pk": d.fulfilment.pk}),
     Audit("reopen lost", "projects:reopen", REASSIGNERS, kwargs=project(CHENGDU)),
     Audit("reopen completed", "projects:reopen", REASSIGNERS, kwargs=lambda d: {"pk": d.completed.pk}),
+    # Reminders.
+    Audit("notifications", "notifications:list", EVERYONE),
+    Audit("reminder preferences", "notifications:preferences", EVERYONE),
+    Audit("stalled and overdue", "reminders:attention", EVERYONE),
+    Audit("reminder settings", "reminders:settings", ADMINS),
+    Audit("new group robot", "reminders:webhook_create", ADMINS),
+    Audit("new group robot, errors", "reminders:webhook_create", ADMINS, action=submit_main_form),
+    Audit("edit group robot", "reminders:webhook_edit", ADMINS, kwargs=lambda d: {"pk": d.webhook.pk}),
     # The ledger.
     Audit("ledger", "keypoints:ledger", EVERYONE),
     Audit(
@@ -233,6 +246,7 @@ class Demo:
     keypoint: Any = None
     fulfilment: Any = None
     completed: Any = None
+    webhook: Any = None
 
 
 @pytest.fixture
@@ -267,6 +281,9 @@ def demo(demo_data):
         keypoint=huadong.keypoints.order_by("-occurred_at").first(),
         fulfilment=fulfilment,
         completed=completed,
+        webhook=ChatWebhook.objects.create(
+            name="华东销售群", platform=Platform.DINGTALK, url="https://oapi.dingtalk.com/robot/send?access_token=x"
+        ),
     )
 
 

@@ -168,7 +168,7 @@ def test_phone_menu_opens_and_is_walked_by_keyboard(page, login):
     expect(menu).to_be_hidden()
 
     page.locator("body").focus()
-    for _stop in ("skip link", "brand", "menu button"):
+    for _stop in ("skip link", "brand", "notifications bell", "menu button"):
         page.keyboard.press("Tab")
     expect(toggler).to_be_focused()
     assert page.evaluate(FOCUSED)["visible"]
@@ -178,8 +178,8 @@ def test_phone_menu_opens_and_is_walked_by_keyboard(page, login):
     expect(menu).to_have_class(OPEN_MENU)
     expect(toggler).to_have_attribute("aria-expanded", "true")
 
-    # Tab walks the menu in order, each link showing its focus.
-    links = menu.locator("a.nav-link")
+    # Tab walks the menu in order, each link showing its focus (the person's own menu stays folded).
+    links = menu.locator("a.nav-link:visible")
     for index in range(links.count()):
         page.keyboard.press("Tab")
         expect(links.nth(index)).to_be_focused()

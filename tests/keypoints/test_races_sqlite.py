@@ -90,6 +90,9 @@ class DevServer:
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):
                     return
+            except urllib.error.HTTPError:
+                # Serving: a 503 means only that no reminder scan has run against this fresh database.
+                return
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
         pytest.fail(f"runserver did not answer within 30 s:\n{self.log()}")

@@ -1,0 +1,81 @@
+"""When a project is stalled: open, and silent in its stage for longer than the stage's threshold.
+
+Lists, the project page and the reminders read this one rule. Key points are read by their field
+names only (customers sits below keypoints)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Case, F, Max, Q, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from keypoints.stages import STAGES
+
+from .models import ProjectStatus, StallSetting
+
+
+def thresholds():
+    """Days of silence after which a project in each stage is stalled (0: not checked)."""
+    days = {stage.number: stage.default_stall_days for stage in STAGES}
+    days.update(StallSetting.objects.values_list("stage", "days"))
+    return days
+
+
+def quiet_since():
+    """When a project's silence began: its newest key point in its current stage, or its entry into that
+    stage (or its resume) if that is later, so that a project just back from a pause is not stalled by
+    the silence before it."""
+    newest_in_stage = Max("keypoints__occurred_at", filter=Q(keypoints__stage=F("stage")))
+    return Greatest("stage_entered_at", Coalesce(newest_in_stage, "stage_entered_at"))
+
+
+def stalled_condition(now=None, days=None, factor=1):
+    """A filter on projects annotated with `quiet_since`: open and silent for over `factor` times their
+    stage's threshold."""
+    now = now or timezone.now()
+    days = thresholds() if days is None else days
+    stalled = Q(pk__in=[])
+    for stage, limit in days.items():
+        if limit:
+            stalled |= Q(stage=stage, quiet_since__lt=now - datetime.timedelta(days=factor * limit))
+    return Q(status=ProjectStatus.OPEN) & stalled
+
+
+def with_stall(projects, now=None):
+    """Projects annotated with `quiet_since` and `is_stalled`."""
+    days = thresholds()
+    return projects.annotate(quiet_since=quiet_since()).annotate(
+        is_stalled=Case(
+            When(stalled_condition(now, days), then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
+def stalled(projects, now=None):
+    return projects.annotate(quiet_since=quiet_since()).filter(stalled_condition(now))
+
+
+def days_quiet(project, now=None):
+    return ((now or timezone.now()) - project.quiet_since).days
+
+
+@dataclass(frozen=True)
+class Stall:
+    days: int
+    threshold: int
+
+    @property
+    def escalated(self):
+        return self.days > 2 * self.threshold
+
+
+def stalls_among(projects, now=None):
+    """{project pk: Stall} for the stalled ones among these projects, in two queries whatever their number."""
+    now = now or timezone.now()
+    days = thresholds()
+    rows = projects.annotate(quiet_since=quiet_since()).filter(stalled_condition(now, days))
+    return {
+        pk: Stall(days=(now - since).days, threshold=days[stage])
+        for pk, stage, since in rows.values_list("pk", "stage", "quiet_since")
+    }

@@ -1,0 +1,221 @@
+"""The reminder rules: what is stalled, overdue or due to resume, and who hears of it on which channel.
+
+A scan writes one Reminder row per event, level, channel and recipient; the row's unique key makes
+that exactly once however often, and however concurrently, the scans run. Only rows this scan
+created are handed back for delivery by email or chat; in-app rows are the notification itself.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from customers import stalls
+from customers.models import Project, ProjectStatus, StallSetting
+from keypoints.models import KeyPoint, NextStepStatus
+
+from .models import Channel, ChatWebhook, Kind, Preference, Reminder, ScanRun
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to remind of: its kind, its project (and next step), and the facts the message states."""
+
+    kind: str
+    project: Project
+    since: datetime.datetime
+    days: int
+    threshold: int | None = None
+    keypoint: KeyPoint | None = None
+
+    @property
+    def key(self):
+        subject = f"kp{self.keypoint.pk}" if self.keypoint else f"p{self.project.pk}s{self.project.stage}"
+        return f"{self.kind}:{subject}:{self.since.astimezone(datetime.UTC):%Y%m%dT%H%M%S.%f}"
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# The rules -----------------------------------------------------------------------------------------
+
+
+def stalled_projects(now=None):
+    """Open projects silent for longer than their stage's threshold, with `quiet_since`."""
+    return stalls.stalled(Project.objects.all(), now).select_related("owner", "customer")
+
+
+def stall_events(now=None):
+    now = now or timezone.now()
+    thresholds = stalls.thresholds()
+    events = []
+    for project in stalled_projects(now):
+        threshold = thresholds[project.stage]
+        days = (now - project.quiet_since).days
+        events.append(Event(Kind.STALL, project, project.quiet_since, days, threshold))
+        if now - project.quiet_since > datetime.timedelta(days=2 * threshold):
+            events.append(Event(Kind.STALL_ESCALATION, project, project.quiet_since, days, threshold))
+    return events
+
+
+def overdue_events(now=None):
+    """Open next steps past their due date, on open projects; escalated once overdue as long again as
+    they were given (the time from the record to the due date, at least a day)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    steps = KeyPoint.objects.filter(
+        next_step_status=NextStepStatus.OPEN, next_step_due__lt=today, project__status=ProjectStatus.OPEN
+    ).select_related("project__owner", "project__customer", "next_step_owner")
+    events = []
+    for step in steps:
+        overdue = (today - step.next_step_due).days
+        given = max(1, (step.next_step_due - timezone.localdate(step.occurred_at)).days)
+        since = _start_of(step.next_step_due)
+        events.append(Event(Kind.OVERDUE, step.project, since, overdue, given, keypoint=step))
+        if overdue >= given:
+            events.append(Event(Kind.OVERDUE_ESCALATION, step.project, since, overdue, given, keypoint=step))
+    return events
+
+
+def resume_events(now=None):
+    """Paused projects whose resume date has come: their owner decides whether to resume."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    projects = Project.objects.filter(status=ProjectStatus.ON_HOLD, resume_on__lte=today).select_related(
+        "owner", "customer"
+    )
+    return [
+        Event(Kind.RESUME, project, _start_of(project.resume_on), (today - project.resume_on).days)
+        for project in projects
+    ]
+
+
+def recipients(event):
+    """Who is told of an event: the owner; an escalation goes one level up."""
+    if event.kind == Kind.STALL_ESCALATION:
+        return list(User.objects.filter(role=Role.LEAD, is_active=True))
+    if event.kind == Kind.OVERDUE:
+        return [event.keypoint.next_step_owner]
+    if event.kind == Kind.OVERDUE_ESCALATION:
+        # The project owner, unless they own the step themselves and have been told already.
+        owner = event.project.owner
+        return [] if owner.pk == event.keypoint.next_step_owner_id else [owner]
+    return [event.project.owner]
+
+
+def chat_groups(event, webhooks):
+    """The group robots that hear of an event: the team's, and those of the deal's owner."""
+    return [hook for hook in webhooks if hook.owner_id in (None, event.project.owner_id)]
+
+
+# The scans -----------------------------------------------------------------------------------------
+
+
+def _planned_rows(event, webhooks, preferences):
+    rows = []
+    for person in recipients(event):
+        if not person.is_active:
+            continue
+        rows.append((Channel.APP, person, None))
+        preference = preferences.get(person.pk) or Preference(user=person)
+        if person.email and preference.wants_email(event.kind):
+            rows.append((Channel.EMAIL, person, None))
+    for hook in chat_groups(event, webhooks):
+        rows.append((Channel.CHAT, None, hook))
+    return [
+        Reminder(
+            key=f"{event.key}:{channel}:{f'u{person.pk}' if person else f'w{hook.pk}'}",
+            kind=event.kind,
+            channel=channel,
+            project=event.project,
+            keypoint=event.keypoint,
+            recipient=person,
+            webhook=hook,
+            stage=event.project.stage,
+            since=event.since,
+            days=event.days,
+            threshold=event.threshold,
+        )
+        for channel, person, hook in rows
+    ]
+
+
+def remind(events):
+    """Write the reminders of these events that do not exist yet; return the new email and chat rows,
+    which are to be delivered."""
+    webhooks = list(ChatWebhook.objects.filter(is_active=True))
+    preferences = {pref.user_id: pref for pref in Preference.objects.all()}
+    planned = [row for event in events for row in _planned_rows(event, webhooks, preferences)]
+    existing = set(Reminder.objects.filter(key__in=[row.key for row in planned]).values_list("key", flat=True))
+    created = []
+    for row in planned:
+        if row.key in existing:
+            continue
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            # Another scan wrote this reminder a moment ago: it is theirs to deliver.
+            continue
+        created.append(row)
+    return created
+
+
+JOBS = {
+    ScanRun.Job.STALLS: lambda now: stall_events(now) + resume_events(now),
+    ScanRun.Job.OVERDUE: overdue_events,
+}
+
+
+def run_scan(job, now=None):
+    """Run one scan, record that it ran and what it did; return the reminders to deliver."""
+    now = now or timezone.now()
+    run = ScanRun.objects.create(job=job, started_at=now)
+    try:
+        events = JOBS[job](now)
+        created = remind(events)
+    except Exception as error:
+        run.error = repr(error)[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["error", "finished_at"])
+        raise
+    run.found = len(events)
+    run.created = len(created)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["found", "created", "finished_at"])
+    return [row for row in created if row.channel != Channel.APP]
+
+
+# A delivery is tried this many times (the task retries with backoff) before it is left failed.
+MAX_ATTEMPTS = 30
+STRANDED_AFTER = datetime.timedelta(minutes=10)
+STRANDED_FOR_AT_MOST = datetime.timedelta(days=2)
+
+
+def stranded(now=None):
+    """Email and chat reminders written but never sent, whose delivery was lost (a worker stopped
+    between the scan and the send): each scan hands them to delivery again. Sending twice cannot
+    follow: a delivery skips a row that is sent."""
+    now = now or timezone.now()
+    return list(
+        Reminder.objects.filter(
+            sent_at__isnull=True,
+            attempts__lt=MAX_ATTEMPTS,
+            created_at__lt=now - STRANDED_AFTER,
+            created_at__gte=now - STRANDED_FOR_AT_MOST,
+        ).exclude(channel=Channel.APP)
+    )
+
+
+# Settings ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_thresholds(*, thresholds, actor):
+    """An admin's stall thresholds; a stage set back to its default keeps a row all the same (the admin's
+    decision, recorded with who made it)."""
+    for stage, days in thresholds.items():
+        StallSetting.objects.update_or_create(stage=stage, defaults={"days": days, "updated_by": actor})

@@ -1,0 +1,71 @@
+"""Two scans at the same moment, on real PostgreSQL: one reminder per stall, level and channel, and
+each delivered by exactly one of them."""
+
+import datetime
+import os
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from accounts.models import Role
+from customers.models import Project
+from reminders import services
+from reminders.models import Reminder, ScanRun
+from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" and not os.environ.get("CI"),
+        reason="a race needs a real database server: run with DATABASE_URL=postgres://...",
+    ),
+]
+
+
+def at_once(job, count):
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def scan(index):
+        try:
+            barrier.wait()
+            results[index] = services.run_scan(job)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=scan, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_racing_scans_write_each_reminder_once_and_deliver_it_once():
+    UserFactory(username="teamlead", role=Role.LEAD)
+    projects = [ProjectFactory(owner=UserFactory(role=Role.REP)) for _ in range(12)]
+    Project.objects.filter(pk__in=[p.pk for p in projects]).update(
+        stage_entered_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    for project in projects[:6]:
+        KeyPointFactory(
+            project=project,
+            occurred_at=timezone.now() - datetime.timedelta(days=30),
+            next_step_due=timezone.localdate() - datetime.timedelta(days=20),
+        )
+
+    for job in (ScanRun.Job.STALLS, ScanRun.Job.OVERDUE):
+        results = at_once(job, 4)
+        to_deliver = [row.key for result in results for row in result]
+        assert len(to_deliver) == len(set(to_deliver)), "a reminder handed to delivery twice"
+        rows = Reminder.objects.filter(kind__startswith="stall" if job == ScanRun.Job.STALLS else "overdue")
+        assert sorted(to_deliver) == sorted(rows.exclude(channel="app").values_list("key", flat=True))
+
+    # 12 stalled at 40 days (> 2 × 14): owner (app + email) and the lead (app + email) each.
+    assert Reminder.objects.filter(kind="stall").count() == 12 * 2
+    assert Reminder.objects.filter(kind="stall_escalation").count() == 12 * 2
+    # 6 steps 20 days overdue after 10 days given: owner's reminder; the escalation is to the same person.
+    assert Reminder.objects.filter(kind="overdue").count() == 6 * 2
+    assert ScanRun.objects.count() == 8
