@@ -6,7 +6,7 @@ names only (customers sits below keypoints)."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, F, Max, Q, Value, When
+from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -42,22 +42,8 @@ def stalled_condition(now=None, days=None, factor=1):
     return Q(status=ProjectStatus.OPEN) & stalled
 
 
-def with_stall(projects, now=None):
-    """Projects annotated with `quiet_since` and `is_stalled`."""
-    days = thresholds()
-    return projects.annotate(quiet_since=quiet_since()).annotate(
-        is_stalled=Case(
-            When(stalled_condition(now, days), then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-    )
-
-
 def stalled(projects, now=None):
     return projects.annotate(quiet_since=quiet_since()).filter(stalled_condition(now))
-
-
-def days_quiet(project, now=None):
-    return ((now or timezone.now()) - project.quiet_since).days
 
 
 @dataclass(frozen=True)

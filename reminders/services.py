@@ -94,9 +94,10 @@ def resume_events(now=None):
 
 
 def recipients(event):
-    """Who is told of an event: the owner; an escalation goes one level up."""
+    """Who is told of an event: the owner; an escalation goes one level up. (Whoever is no longer active
+    is left out when the reminders are written.)"""
     if event.kind == Kind.STALL_ESCALATION:
-        return list(User.objects.filter(role=Role.LEAD, is_active=True))
+        return list(User.objects.filter(role=Role.LEAD))
     if event.kind == Kind.OVERDUE:
         return [event.keypoint.next_step_owner]
     if event.kind == Kind.OVERDUE_ESCALATION:
@@ -113,6 +114,9 @@ def chat_groups(event, webhooks):
 
 # The scans -----------------------------------------------------------------------------------------
 
+# What someone who never set preferences gets: every email.
+DEFAULT_PREFERENCE = Preference()
+
 
 def _planned_rows(event, webhooks, preferences):
     rows = []
@@ -120,7 +124,7 @@ def _planned_rows(event, webhooks, preferences):
         if not person.is_active:
             continue
         rows.append((Channel.APP, person, None))
-        preference = preferences.get(person.pk) or Preference(user=person)
+        preference = preferences.get(person.pk) or DEFAULT_PREFERENCE
         if person.email and preference.wants_email(event.kind):
             rows.append((Channel.EMAIL, person, None))
     for hook in chat_groups(event, webhooks):

@@ -230,3 +230,14 @@ def test_an_overdue_step_message_names_the_step_its_owner_and_due_date(stalled):
     reminder = Reminder.objects.get(kind=Kind.OVERDUE, channel=Channel.APP, keypoint=step)
     message = compose(reminder, "zh-hans")
     assert "寄送报价单" in message.text and "王五" in message.text and "3" in message.title
+
+
+def test_a_delivery_that_failed_too_often_or_too_long_ago_is_left_failed(robot, stalled):
+    hook(robot, Platform.WECOM)
+    created = services.run_scan(ScanRun.Job.STALLS)
+    later = timezone.now() + datetime.timedelta(minutes=15)
+    [chat] = [row for row in created if row.channel == Channel.CHAT]
+    Reminder.objects.filter(pk=chat.pk).update(attempts=services.MAX_ATTEMPTS)
+    assert chat.pk not in {row.pk for row in services.stranded(later)}
+    assert {row.pk for row in services.stranded(later)} == {row.pk for row in created} - {chat.pk}
+    assert services.stranded(timezone.now() + datetime.timedelta(days=3)) == []

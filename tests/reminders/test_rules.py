@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Role
 from customers.models import ProjectStatus, StallSetting
 from keypoints import services as keypoint_services
-from keypoints.models import NextStepStatus
+from keypoints.models import KeyPoint, NextStepStatus
 from keypoints.stages import StageNumber, get_stage
 from reminders import services
 from reminders.models import Channel, Kind, Preference, Reminder, ScanRun
@@ -215,3 +215,79 @@ def test_each_scan_records_that_it_ran_and_what_it_did(project):
     runs = list(ScanRun.objects.filter(job=ScanRun.Job.STALLS).order_by("started_at"))
     assert [(run.found, run.created) for run in runs] == [(1, 2), (1, 0)]
     assert all(run.finished_at and not run.error for run in runs)
+
+
+def test_a_scan_judges_by_the_moment_it_is_given(project):
+    """The scans take their moment as an argument (beat passes the time it fired): as of ten days ago
+    a project silent for twenty was not stalled yet, and a step due last week was not overdue."""
+    with at(20):
+        KeyPointFactory(
+            project=project, occurred_at=START, next_step_due=datetime.date(2026, 3, 20)
+        )  # recorded on day 0, due on day 18
+        earlier = timezone.now() - datetime.timedelta(days=10)
+        assert services.run_scan(ScanRun.Job.STALLS, now=earlier) == []
+        assert services.run_scan(ScanRun.Job.OVERDUE, now=earlier) == []
+        assert reminders() == []
+        services.run_scan(ScanRun.Job.STALLS, now=timezone.now())
+        services.run_scan(ScanRun.Job.OVERDUE, now=timezone.now())
+    assert {row.kind for row in reminders()} == {Kind.STALL, Kind.OVERDUE}
+
+
+def test_stall_and_escalation_start_strictly_after_their_limits(project, team_lead):
+    with at(LEAD_DAYS):
+        scan()
+    assert reminders() == [], "exactly at the threshold is not past it"
+    with at(2 * LEAD_DAYS):
+        scan()
+    [stall] = reminders()
+    assert (stall.kind, stall.days, stall.threshold) == (Kind.STALL, 2 * LEAD_DAYS, LEAD_DAYS)
+    with at(2 * LEAD_DAYS, 1):
+        scan()
+    [escalated] = reminders(Kind.STALL_ESCALATION)
+    assert (escalated.recipient, escalated.days, escalated.threshold) == (team_lead, 2 * LEAD_DAYS, LEAD_DAYS)
+
+
+def test_people_no_longer_active_are_not_reminded(project, team_lead):
+    UserFactory(username="aaa-gone-lead", role=Role.LEAD, is_active=False)  # first by name
+    type(project.owner).objects.filter(pk=project.owner_id).update(is_active=False)
+    with at(2 * LEAD_DAYS + 1):
+        scan()
+    assert [(row.kind, row.recipient) for row in reminders()] == [(Kind.STALL_ESCALATION, team_lead)]
+
+
+def test_overdue_steps_on_lost_projects_are_left_alone_and_a_step_given_no_time_escalates_after_a_day(project):
+    with at(0):
+        same_day = KeyPointFactory(project=project, occurred_at=timezone.now(), next_step_due=datetime.date(2026, 3, 2))
+        lost = ProjectFactory(owner=project.owner, customer=project.customer)
+        KeyPointFactory(project=lost, occurred_at=timezone.now(), next_step_due=datetime.date(2026, 3, 2))
+    type(lost).objects.filter(pk=lost.pk).update(status=ProjectStatus.LOST)
+    with at(1, 1):
+        overdue_scan()
+    rows = reminders()
+    assert [(row.kind, row.keypoint, row.days, row.threshold) for row in rows] == [(Kind.OVERDUE, same_day, 1, 1)]
+    helper = UserFactory(username="helper2", role=Role.REP)
+    KeyPoint.objects.filter(pk=same_day.pk).update(next_step_owner=helper)
+    with at(1, 2):
+        overdue_scan()
+    [escalated] = reminders(Kind.OVERDUE_ESCALATION)
+    assert (escalated.recipient, escalated.days, escalated.threshold) == (project.owner, 1, 1)
+
+
+def test_only_paused_projects_are_reminded_of_their_resume_date(project):
+    type(project).objects.filter(pk=project.pk).update(status=ProjectStatus.LOST, resume_on=datetime.date(2026, 3, 5))
+    with at(10):
+        scan()
+    assert reminders(Kind.RESUME) == []
+
+
+def test_a_failing_scan_is_recorded_with_its_error_and_still_raises(project, monkeypatch):
+    def broken(now):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setitem(services.JOBS, ScanRun.Job.STALLS, broken)
+    with pytest.raises(RuntimeError):
+        scan()
+    run = ScanRun.objects.get()
+    assert run.error == "RuntimeError('database went away')" and run.finished_at is not None
+    assert (run.found, run.created) == (0, 0)
+    assert ScanRun.objects.filter(error="", finished_at__isnull=False).count() == 0
