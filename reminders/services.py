@@ -162,6 +162,8 @@ def remind(events):
             with transaction.atomic():
                 row.save()
         except IntegrityError:
+            if not Reminder.objects.filter(key=row.key).exists():
+                raise  # not the unique key: a real fault, which must not pass unseen
             # Another scan wrote this reminder a moment ago: it is theirs to deliver.
             continue
         created.append(row)

@@ -10,6 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
+from customers import stalls
 from customers.models import ProjectStatus, StallSetting
 from keypoints import services as keypoint_services
 from keypoints.models import KeyPoint, NextStepStatus
@@ -291,3 +292,39 @@ def test_a_failing_scan_is_recorded_with_its_error_and_still_raises(project, mon
     assert run.error == "RuntimeError('database went away')" and run.finished_at is not None
     assert (run.found, run.created) == (0, 0)
     assert ScanRun.objects.filter(error="", finished_at__isnull=False).count() == 0
+
+
+def test_only_key_points_of_the_current_stage_end_its_silence(project):
+    with at(0):
+        keypoint_services.project_change_stage(
+            project=project, actor=project.owner, to_stage=StageNumber.NEEDS, reason="已明确需求"
+        )
+    needs_days = get_stage(StageNumber.NEEDS).default_stall_days
+    with at(needs_days + 1):
+        # A late record of the lead stage says nothing about needs discovery.
+        KeyPointFactory(project=project, stage=StageNumber.LEAD, occurred_at=timezone.now())
+        scan()
+    [stall] = reminders()
+    assert (stall.stage, stall.since, stall.threshold) == (StageNumber.NEEDS, START, needs_days)
+
+
+def test_the_stall_badges_judge_by_the_moment_given_too(project):
+    with at(LEAD_DAYS + 5):
+        now = timezone.now()
+        assert set(stalls.stalls_among(type(project).objects.all(), now)) == {project.pk}
+        assert stalls.stalls_among(type(project).objects.all(), now - datetime.timedelta(days=10)) == {}
+        [(pk, stall)] = stalls.stalls_among(type(project).objects.all(), now).items()
+        assert (stall.days, stall.threshold, stall.escalated) == (LEAD_DAYS + 5, LEAD_DAYS, False)
+
+
+def test_a_resume_date_is_judged_by_the_moment_given(project):
+    with at(1):
+        keypoint_services.project_put_on_hold(
+            project=project, actor=project.owner, reason="等预算", resume_on=datetime.date(2026, 3, 20)
+        )
+    with at(30):
+        assert services.run_scan(ScanRun.Job.STALLS, now=timezone.now() - datetime.timedelta(days=20)) == []
+        assert reminders() == []
+        services.run_scan(ScanRun.Job.STALLS, now=timezone.now())
+    [resume] = reminders()
+    assert (resume.kind, resume.days) == (Kind.RESUME, 12)
