@@ -147,13 +147,18 @@ def _planned_rows(event, webhooks, preferences):
     ]
 
 
+def _written(keys):
+    """Which of these reminders exist already (most, on a repeated scan): they are not tried again."""
+    return set(Reminder.objects.filter(key__in=keys).values_list("key", flat=True))
+
+
 def remind(events):
     """Write the reminders of these events that do not exist yet; return the new email and chat rows,
     which are to be delivered."""
     webhooks = list(ChatWebhook.objects.filter(is_active=True))
     preferences = {pref.user_id: pref for pref in Preference.objects.all()}
     planned = [row for event in events for row in _planned_rows(event, webhooks, preferences)]
-    existing = set(Reminder.objects.filter(key__in=[row.key for row in planned]).values_list("key", flat=True))
+    existing = _written([row.key for row in planned])
     created = []
     for row in planned:
         if row.key in existing:

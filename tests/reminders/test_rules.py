@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.models import Role
@@ -328,3 +329,28 @@ def test_a_resume_date_is_judged_by_the_moment_given(project):
         services.run_scan(ScanRun.Job.STALLS, now=timezone.now())
     [resume] = reminders()
     assert (resume.kind, resume.days) == (Kind.RESUME, 12)
+
+
+def test_a_reminder_another_scan_wrote_meanwhile_is_left_to_it_and_the_rest_are_written(
+    project, team_lead, monkeypatch
+):
+    """The race of tests/reminders/test_races.py, played out here step by step: another scan wrote the
+    owner's reminders after this one looked at what was written, before it wrote its own."""
+    with at(2 * LEAD_DAYS + 1):
+        events = services.stall_events()
+        theirs = services.remind([event for event in events if event.kind == Kind.STALL])
+        monkeypatch.setattr(services, "_written", lambda keys: set())
+        ours = services.remind(events)
+    owner, lead = project.owner, team_lead
+    assert [(row.channel, row.recipient) for row in theirs] == [(Channel.APP, owner), (Channel.EMAIL, owner)]
+    assert [(row.kind, row.channel, row.recipient) for row in ours] == [
+        (Kind.STALL_ESCALATION, Channel.APP, lead),
+        (Kind.STALL_ESCALATION, Channel.EMAIL, lead),
+    ]
+    assert Reminder.objects.count() == 4
+
+
+def test_a_reminder_refused_for_another_reason_is_an_error_not_a_skip(project, monkeypatch):
+    events = [services.Event(Kind.STALL, project, timezone.now(), days=-1, threshold=LEAD_DAYS)]
+    with pytest.raises(IntegrityError):
+        services.remind(events)
