@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "keypoints",
     "handovers",
     "reminders",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -129,7 +130,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, register_converter
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
+
+from dashboard import views as dashboard_views
 
 from .forms import IdConverter
 from .health import healthz
@@ -10,7 +11,7 @@ from .health import healthz
 register_converter(IdConverter, "id")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
+    path("", dashboard_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
     path("projects/", include("keypoints.project_urls")),

@@ -12,10 +12,10 @@ def test_login_page_is_public(client):
     assert client.get(reverse("accounts:login")).status_code == 200
 
 
-def test_rep_logs_in_and_lands_on_customers(client, rep):
+def test_rep_logs_in_and_lands_on_their_day(client, rep):
     response = client.post(reverse("accounts:login"), {"username": rep.username, "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("customers:list")
+    assert response["Location"] == reverse("home")
 
 
 def test_wrong_password_is_refused_with_a_message(client, rep):

@@ -1,0 +1,60 @@
+"""The home page's reads: a person's day over their own work, each list in one query."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from customers import permissions, stalls
+from customers.models import ProjectStatus
+from keypoints import permissions as keypoint_permissions
+from keypoints import selectors as keypoint_selectors
+from keypoints.models import KeyPoint, NextStepStatus
+
+LIMIT = 10
+
+
+def own_projects(user):
+    """The projects that are this person's to move: a rep's own and those on whose team they sit; for
+    those who see everything, every project."""
+    projects = permissions.visible_projects(user)
+    if permissions.sees_every_customer(user):
+        return projects
+    return projects.filter(Q(owner=user) | Q(members__user=user)).distinct()
+
+
+def my_day(user, now=None):
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    week_end = today + datetime.timedelta(days=7 - today.isoweekday())
+    steps = (
+        KeyPoint.objects.filter(
+            next_step_owner=user, next_step_status=NextStepStatus.OPEN, project__status=ProjectStatus.OPEN
+        )
+        .select_related("project__customer")
+        .order_by("next_step_due", "pk")
+    )
+    projects = own_projects(user)
+    stalled = list(
+        stalls.stalled(projects, now).select_related("customer", "owner").order_by("quiet_since", "pk")[:LIMIT]
+    )
+    thresholds = stalls.thresholds()
+    for project in stalled:
+        project.stall = stalls.Stall(days=(now - project.quiet_since).days, threshold=thresholds[project.stage])
+    return {
+        "overdue": list(steps.filter(next_step_due__lt=today)[:LIMIT]),
+        "today": list(steps.filter(next_step_due=today)[:LIMIT]),
+        "this_week": list(steps.filter(next_step_due__gt=today, next_step_due__lte=week_end)[:LIMIT]),
+        "stalled": stalled,
+        "incomplete": list(
+            keypoint_selectors.with_timeline_relations(
+                KeyPoint.objects.filter(author=user, is_complete=False, project__status=ProjectStatus.OPEN)
+            ).order_by("-occurred_at", "-pk")[:LIMIT]
+        ),
+        "latest": list(
+            keypoint_selectors.with_timeline_relations(keypoint_permissions.visible_keypoints(user)).order_by(
+                "-occurred_at", "-pk"
+            )[:LIMIT]
+        ),
+        "today_date": today,
+    }
