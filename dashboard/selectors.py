@@ -2,14 +2,16 @@
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from customers import permissions, stalls
-from customers.models import ProjectStatus
+from customers.models import Project, ProjectStatus
 from keypoints import permissions as keypoint_permissions
 from keypoints import selectors as keypoint_selectors
 from keypoints.models import KeyPoint, NextStepStatus
+from keypoints.stages import STAGES
 
 LIMIT = 10
 
@@ -58,3 +60,50 @@ def my_day(user, now=None):
         ),
         "today_date": today,
     }
+
+
+CARDS_PER_COLUMN = 20
+
+
+def deal_value():
+    """Once signed, a deal is worth its signed amount; before, the top of its budget."""
+    return Coalesce("signed_amount", "budget_max", "budget_min")
+
+
+def pipeline(user, now=None):
+    """The open deals in the user's scope, as seven stage columns: each with its count and value (one
+    query for all seven) and its longest-waiting cards first (one query for all seven)."""
+    now = now or timezone.now()
+    open_deals = permissions.visible_projects(user).filter(status=ProjectStatus.OPEN)
+    totals = {
+        row["stage"]: row
+        for row in open_deals.order_by().values("stage").annotate(count=Count("pk"), value=Sum(deal_value()))
+    }
+    ranked = (
+        open_deals.select_related("customer", "owner")
+        .annotate(
+            value=deal_value(),
+            position=Window(
+                RowNumber(), partition_by=[F("stage")], order_by=[F("stage_entered_at").asc(), F("pk").asc()]
+            ),
+        )
+        .filter(position__lte=CARDS_PER_COLUMN)
+        .order_by("stage", "position")
+    )
+    cards = {}
+    for project in ranked:
+        project.days_in_stage = (now - project.stage_entered_at).days
+        cards.setdefault(project.stage, []).append(project)
+    found = stalls.stalls_among(Project.objects.filter(pk__in=[p.pk for column in cards.values() for p in column]), now)
+    for column in cards.values():
+        for project in column:
+            project.stall = found.get(project.pk)
+    return [
+        {
+            "stage": stage,
+            "count": totals.get(stage.number, {}).get("count", 0),
+            "value": totals.get(stage.number, {}).get("value"),
+            "cards": cards.get(stage.number, []),
+        }
+        for stage in STAGES
+    ]

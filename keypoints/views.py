@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -358,7 +359,15 @@ def project_advance(request, pk):
         messages.error(request, " ".join(error.messages))
         return _render_project(request, project, status=409 if error.code == "stale" else 400)
     messages.success(request, _("Moved to %(stage)s.") % {"stage": project.get_stage_display()})
-    return redirect("projects:detail", pk=project.pk)
+    return redirect(_back_to(request) or reverse("projects:detail", args=[project.pk]))
+
+
+def _back_to(request):
+    """Where a move started (the pipeline board), when it is a page of ours; else nothing."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
 
 
 def _advance_confirmation(request, project, form):
@@ -369,6 +378,7 @@ def _advance_confirmation(request, project, form):
         "project": project,
         "customer": project.customer,
         "stale": stale,
+        "back_to": _back_to(request),
         "last_change": project.stage_history.select_related("actor").last() if stale else None,
     }
     if project.status == ProjectStatus.OPEN and project.stage < StageNumber.AFTER_SALES:

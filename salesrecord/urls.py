@@ -12,6 +12,7 @@ register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
+    path("pipeline/", dashboard_views.pipeline, name="pipeline"),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
     path("projects/", include("keypoints.project_urls")),

@@ -121,6 +121,7 @@ AUDITS = [
     Audit("password changed", "accounts:password_done", EVERYONE),
     # Customers.
     Audit("home: my day", "home", EVERYONE),
+    Audit("pipeline board", "pipeline", EVERYONE),
     Audit("customer list", "customers:list", EVERYONE),
     Audit(
         "customer list, filtered",
