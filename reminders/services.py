@@ -227,6 +227,13 @@ def stranded(now=None):
 @transaction.atomic
 def save_thresholds(*, thresholds, actor):
     """An admin's stall thresholds; a stage set back to its default keeps a row all the same (the admin's
-    decision, recorded with who made it)."""
+    decision, recorded with who made it). update_or_create locks the row, and retries a create that
+    another save made first, so two admins saving at once both succeed."""
     for stage, days in thresholds.items():
         StallSetting.objects.update_or_create(stage=stage, defaults={"days": days, "updated_by": actor})
+
+
+def save_preferences(*, user, values):
+    """A person's reminder preferences; their first save from two tabs at once creates one row."""
+    preference, _created = Preference.objects.get_or_create(user=user, defaults=values)
+    Preference.objects.filter(pk=preference.pk).update(**values)

@@ -79,7 +79,7 @@ def preferences(request):
     )
     form = PreferenceForm(request.POST or None, instance=preference)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_preferences(user=request.user, values=form.cleaned_data)
         messages.success(request, _("Preferences saved."))
         return redirect("notifications:preferences")
     return render(request, "reminders/preferences.html", {"form": form}, status=400 if form.errors else 200)

@@ -10,9 +10,9 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import Role
-from customers.models import Project
+from customers.models import Project, StallSetting
 from reminders import services
-from reminders.models import Reminder, ScanRun
+from reminders.models import Preference, Reminder, ScanRun
 from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
 
 pytestmark = [
@@ -69,3 +69,51 @@ def test_racing_scans_write_each_reminder_once_and_deliver_it_once():
     # 6 steps 20 days overdue after 10 days given: owner's reminder; the escalation is to the same person.
     assert Reminder.objects.filter(kind="overdue").count() == 6 * 2
     assert ScanRun.objects.count() == 8
+
+
+def at_once_calls(calls):
+    barrier = threading.Barrier(len(calls))
+    errors = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+        except Exception as error:  # noqa: BLE001 (collected, asserted below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_two_admins_saving_thresholds_at_once_both_succeed_one_row_per_stage():
+    first, second = UserFactory(role=Role.ADMIN), UserFactory(role=Role.ADMIN)
+    errors = at_once_calls(
+        [
+            lambda: services.save_thresholds(thresholds=dict.fromkeys(range(1, 8), 10), actor=first),
+            lambda: services.save_thresholds(thresholds=dict.fromkeys(range(1, 8), 20), actor=second),
+        ]
+    )
+    assert errors == []
+    rows = list(StallSetting.objects.values_list("stage", "days"))
+    assert len(rows) == 7 and len({days for _stage, days in rows}) == 1, rows
+
+
+def test_a_first_save_of_preferences_from_two_tabs_makes_one_row():
+    user = UserFactory(role=Role.REP)
+    values = {
+        "language": "en",
+        "email_stall": False,
+        "email_overdue": True,
+        "email_resume": True,
+        "daily_summary": False,
+    }
+    errors = at_once_calls([lambda: services.save_preferences(user=user, values=values)] * 2)
+    assert errors == []
+    assert Preference.objects.filter(user=user, language="en", email_stall=False).count() == 1
