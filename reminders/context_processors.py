@@ -1,6 +1,4 @@
-from accounts.models import Role
-
-from . import selectors
+from . import permissions, selectors
 
 
 def reminders(request):
@@ -10,6 +8,7 @@ def reminders(request):
     if user is None or not user.is_authenticated:
         return {}
     context = {"unread_notifications": lambda: selectors.unread_count(user)}
-    if user.role == Role.ADMIN:
+    context["can_configure_reminders"] = permissions.can_configure(user)
+    if context["can_configure_reminders"]:
         context["reminder_scans_stopped"] = selectors.scans_stopped
     return context

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Role, User
 from customers import stalls
 
-from . import delivery, selectors, services
+from . import delivery, permissions, selectors, services
 from .forms import ChatWebhookForm, PreferenceForm, ThresholdsForm
 from .messages import Message, absolute
 from .models import ChatWebhook, Preference, ScanRun
@@ -89,7 +89,7 @@ def preferences(request):
 
 
 def _require_admin(user):
-    if user.role != Role.ADMIN:
+    if not permissions.can_configure(user):
         raise PermissionDenied
 
 
