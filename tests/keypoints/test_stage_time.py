@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from customers.models import Project, ProjectStatus
-from dashboard import stage_time
+from keypoints import stage_time
 from keypoints.models import StageChange, StageHistory
 from tests.factories import ProjectFactory
 

@@ -17,7 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 from customers.models import ProjectStatus
-from keypoints.models import StageHistory
+
+from .models import StageHistory
 
 
 @dataclass(frozen=True)
