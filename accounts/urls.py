@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from . import views
+
 app_name = "accounts"
 
 urlpatterns = [
@@ -22,4 +24,11 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_done.html"),
         name="password_done",
     ),
+    path("users/", views.user_list, name="users"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<id:pk>/", views.user_edit, name="user_edit"),
+    path("users/<id:pk>/password/", views.user_password, name="user_password"),
+    path("users/<id:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<id:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("users/<id:pk>/unlock/", views.user_unlock, name="user_unlock"),
 ]

@@ -67,6 +67,8 @@ NOT_PAGES = {
     "notifications:read_all": "POST only; redirects to the notifications",
     "reminders:webhook_delete": "POST only; its button sits on the reminder settings, audited there",
     "reminders:webhook_test": "POST only; its button sits on the reminder settings, audited there",
+    "accounts:user_reactivate": "POST only; its button sits on the person's account page, audited there",
+    "accounts:user_unlock": "POST only; its button sits on the person's account page, audited there",
 }
 NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
 
@@ -119,6 +121,14 @@ AUDITS = [
     Audit("password change", "accounts:password_change", EVERYONE),
     Audit("password change, errors", "accounts:password_change", EVERYONE, action=submit_main_form),
     Audit("password changed", "accounts:password_done", EVERYONE),
+    # The team's accounts (an admin's).
+    Audit("team accounts", "accounts:users", ADMINS),
+    Audit("team accounts, filtered", "accounts:users", ADMINS, query=lambda d: {"role": "rep", "active": "yes"}),
+    Audit("new account", "accounts:user_create", ADMINS),
+    Audit("new account, errors", "accounts:user_create", ADMINS, action=submit_main_form),
+    Audit("account", "accounts:user_edit", ADMINS, kwargs=lambda d: {"pk": d.users["rep1"].pk}),
+    Audit("account: new password", "accounts:user_password", ADMINS, kwargs=lambda d: {"pk": d.users["rep1"].pk}),
+    Audit("account: deactivate", "accounts:user_deactivate", ADMINS, kwargs=lambda d: {"pk": d.users["rep1"].pk}),
     # Customers.
     Audit("home: my day", "home", EVERYONE),
     Audit("pipeline board", "pipeline", EVERYONE),
