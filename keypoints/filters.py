@@ -4,6 +4,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,25 @@ from customers.forms import DateInput
 from customers.models import Industry, Project, ProjectStatus, Source, Tier
 from salesrecord.forms import IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
+from . import timeliness
 from .models import KeyPoint, LeadRating, Method, NextStepStatus
 from .stages import StageNumber
+
+
+class Timeliness(models.TextChoices):
+    """How soon after its event a key point was written (keypoints/timeliness.py)."""
+
+    ON_TIME = "on_time", _("Recorded within 24 hours")
+    LATE = "late", _("Recorded more than 24 hours later")
+    WEEK_LATE = "week_late", _("Recorded more than 7 days later")
+
+
+# Each choice as a condition the database applies.
+TIMELINESS_CONDITIONS = {
+    Timeliness.ON_TIME: lambda: timeliness.recorded_within(timeliness.ON_TIME),
+    Timeliness.LATE: lambda: timeliness.recorded_after(timeliness.ON_TIME),
+    Timeliness.WEEK_LATE: lambda: timeliness.recorded_after(timeliness.LONG_AFTER),
+}
 
 
 class KeyPointFilter(SortedFilterSet):
@@ -24,6 +42,7 @@ class KeyPointFilter(SortedFilterSet):
         "stage": ("stage", _("Stage")),
         "completeness": ("elements_filled", _("Completeness")),
         "due": ("next_step_due", _("Next step due")),
+        "delay": ("recording_delay", _("Delay in recording")),
     }
     DEFAULT_SORT = "-occurred"
 
@@ -42,6 +61,9 @@ class KeyPointFilter(SortedFilterSet):
         label=_("Incomplete only"), method="filter_incomplete", widget=forms.CheckboxInput
     )
     mine = django_filters.BooleanFilter(label=_("Logged by me"), method="filter_mine", widget=forms.CheckboxInput)
+    timeliness = django_filters.ChoiceFilter(
+        label=_("Timeliness"), choices=Timeliness.choices, method="filter_timeliness"
+    )
     overdue = django_filters.BooleanFilter(
         label=_("Next step overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
@@ -70,10 +92,17 @@ class KeyPointFilter(SortedFilterSet):
             return queryset
         return queryset.filter(next_step_status=NextStepStatus.OPEN, next_step_due__lt=timezone.localdate())
 
+    def filter_timeliness(self, queryset, name, value):
+        return queryset.filter(TIMELINESS_CONDITIONS[value]())
+
     def filter_sort(self, queryset, name, value):
         # Plain ascending/descending (no NULLS LAST: these fields are never empty), so that the
         # export's newest-first order can read the occurred_at index.
         field = self.SORTS[value.lstrip("-")][0]
+        if field == "recording_delay":
+            # Computed, not stored: sorted by its expression, whatever the rows carry.
+            delay = timeliness.recording_delay()
+            return queryset.order_by(delay.desc() if value.startswith("-") else delay.asc(), "-occurred_at", "-pk")
         return queryset.order_by(f"-{field}" if value.startswith("-") else field, "-occurred_at", "-pk")
 
 
