@@ -5,13 +5,14 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions, stalls
 from customers.forms import DateInput
 from customers.models import Industry, Project, ProjectStatus, Source, Tier
-from salesrecord.forms import IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
+from salesrecord.forms import FilterBarSet, IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
 from . import timeliness
 from .models import KeyPoint, LeadRating, Method, NextStepStatus
@@ -116,7 +117,51 @@ class WholeNumberFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class DealFilter(FilterBarSet):
+    """The filters every view of deals shares — the opportunity list and the pipeline board — so that
+    a board column's count and the list it drills into agree: project owner, the customer's industry,
+    source, the customer's account tier, stalled only."""
+
+    # The names a drill-down from the board carries to the opportunity list.
+    SHARED = ("owner", "industry", "source", "tier", "stalled")
+
+    owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="owner")
+    industry = django_filters.ChoiceFilter(
+        label=_("Industry"), choices=Industry.choices, field_name="customer__industry"
+    )
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
+    tier = django_filters.ChoiceFilter(label=_("Account tier"), choices=Tier.choices, field_name="customer__tier")
+    stalled = django_filters.BooleanFilter(label=_("Stalled only"), method="filter_stalled", widget=forms.CheckboxInput)
+
+    class Meta:
+        model = Project
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Dropdowns offer only what this user may see.
+        self.filters["owner"].queryset = permissions.project_owner_choices(user)
+        style_filter_widgets(self)
+
+    def filter_stalled(self, queryset, name, value):
+        # Past its stage's threshold without a key point (customers/stalls.py), as the reminders see it.
+        return queryset.filter(pk__in=stalls.stalled(Project.objects.all()).values("pk")) if value else queryset
+
+    def shared_query(self):
+        """The shared filters in force, as a query string's values (call once the filter set is valid)."""
+        query = QueryDict(mutable=True)
+        for name in self.SHARED:
+            value = self.form.cleaned_data.get(name)
+            if value in (None, "", False):
+                continue
+            query[name] = "on" if value is True else getattr(value, "pk", value)
+        return query
+
+
 class ProjectFilterForm(forms.Form):
+    # The shared filters sit among the list's own, in the order a person reads them.
+    field_order = ("stage", "status", "owner", "industry", "source", "tier", "value_min", "value_max", "quiet_days")
+
     def clean(self):
         cleaned = super().clean()
         low, high = cleaned.get("value_min"), cleaned.get("value_max")
@@ -125,7 +170,7 @@ class ProjectFilterForm(forms.Form):
         return cleaned
 
 
-class ProjectFilter(SortedFilterSet):
+class ProjectFilter(DealFilter, SortedFilterSet):
     # sort key -> the annotated or real field it orders by (reversed with "-"), and its label.
     SORTS = {
         "activity": ("last_keypoint_at", _("Last key point")),
@@ -139,12 +184,6 @@ class ProjectFilter(SortedFilterSet):
 
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
-    owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="owner")
-    industry = django_filters.ChoiceFilter(
-        label=_("Industry"), choices=Industry.choices, field_name="customer__industry"
-    )
-    source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
-    tier = django_filters.ChoiceFilter(label=_("Account tier"), choices=Tier.choices, field_name="customer__tier")
     value_min = django_filters.NumberFilter(
         label=_("Value from (CNY)"),
         field_name="value",
@@ -168,23 +207,12 @@ class ProjectFilter(SortedFilterSet):
         max_value=MAX_QUIET_DAYS,
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUIET_DAYS, "step": 1, "inputmode": "numeric"}),
     )
-    stalled = django_filters.BooleanFilter(label=_("Stalled only"), method="filter_stalled", widget=forms.CheckboxInput)
     sort = SortFilter()
 
     class Meta:
         model = Project
         fields = []
         form = ProjectFilterForm
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Dropdowns offer only what this user may see.
-        self.filters["owner"].queryset = permissions.project_owner_choices(user)
-        style_filter_widgets(self)
-
-    def filter_stalled(self, queryset, name, value):
-        # Past its stage's threshold without a key point (customers/stalls.py), as the reminders see it.
-        return queryset.filter(pk__in=stalls.stalled(Project.objects.all()).values("pk")) if value else queryset
 
     def filter_quiet_days(self, queryset, name, value):
         # Quiet since the newest key point or, with none yet, since it entered its stage.
