@@ -43,7 +43,7 @@ class KeyPointFilter(SortedFilterSet):
         "stage": ("stage", _("Stage")),
         "completeness": ("elements_filled", _("Completeness")),
         "due": ("next_step_due", _("Next step due")),
-        "delay": ("recording_delay", _("Delay in recording")),
+        "delay": ("recording_delay", _("Recorded")),
     }
     DEFAULT_SORT = "-occurred"
 
