@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from customers.models import Industry, Project, ProjectStatus, Source, Tier
+from dashboard import selectors as dashboard_selectors
 from keypoints.stages import StageNumber
 from tests.factories import CustomerFactory, ProjectFactory
 
@@ -291,3 +292,9 @@ def test_the_filtered_board_reads_a_fixed_number_of_queries(client_for, lead, sp
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/pipeline/", params)
     assert [column["count"] for column in response.context["columns"]][:4] == [0, 0, 31, 0]
+
+
+def test_the_selector_keeps_a_narrowing_within_the_users_scope(rep, spread):
+    columns = dashboard_selectors.pipeline(rep, projects=Project.objects.all())
+    names = {card.name for column in columns for card in column["cards"]}
+    assert names == {"制造线索", "银行线索", "银行方案", "制造谈判"}
