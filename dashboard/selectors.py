@@ -70,11 +70,15 @@ def deal_value():
     return Coalesce("signed_amount", "budget_max", "budget_min")
 
 
-def pipeline(user, now=None):
+def pipeline(user, now=None, *, projects=None):
     """The open deals in the user's scope, as seven stage columns: each with its count and value (one
-    query for all seven) and its longest-waiting cards first (one query for all seven)."""
+    query for all seven) and its longest-waiting cards first (one query for all seven). `projects`
+    narrows the board (the board's filters over the user's visible projects); it defaults to all the
+    user may see, and is kept within that scope whatever it holds."""
     now = now or timezone.now()
     open_deals = permissions.visible_projects(user).filter(status=ProjectStatus.OPEN)
+    if projects is not None:
+        open_deals = open_deals.filter(pk__in=projects.values("pk"))
     totals = {
         row["stage"]: row
         for row in open_deals.order_by().values("stage").annotate(count=Count("pk"), value=Sum(deal_value()))

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from salesrecord.text import list_separator
 
+from . import timeliness
 from .models import KeyPoint
 from .stages import COMMON_FIELDS, STAGES, all_stage_fields
 
@@ -28,7 +29,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # The record's own columns, with its customer and project after the date, then its completeness.
 LEADING_COLUMNS = (COMMON_FIELDS[0], "customer", "project", *COMMON_FIELDS[1:], "next_step_status")
 COMPLETENESS_COLUMNS = ("completeness", "missing_elements")
-TRAILING_COLUMNS = ("author", "created_at")
+TRAILING_COLUMNS = ("author", "created_at", "recording_delay")
 
 
 def columns():
@@ -42,6 +43,7 @@ def header():
         "completeness": _("Completeness"),
         "missing_elements": _("Missing elements"),
         "created_at": _("Logged at"),
+        "recording_delay": _("Logged after the event (hours)"),
     }
     result = []
     for name in columns():
@@ -67,6 +69,8 @@ def _getter(name, spreadsheet=False):
     if name == "missing_elements":
         labels = {element.key: str(element.label) for stage in STAGES for element in stage.elements}
         return lambda kp: separator.join(labels.get(key, key) for key in kp.missing_elements)
+    if name == "recording_delay":
+        return lambda kp: timeliness.hours(kp.recording_delay)
     if name in ("author", "next_step_owner"):
         return lambda kp: str(getattr(kp, name))
     field = KeyPoint._meta.get_field(name)
@@ -105,7 +109,11 @@ def _cell(value):
 def rows(queryset, spreadsheet=False):
     getters = [_getter(name, spreadsheet) for name in columns()]
     # Only the relations the columns read: at 300,000 rows every model instance counts.
-    queryset = queryset.select_related(None).select_related("project__customer", "author", "next_step_owner")
+    queryset = (
+        queryset.select_related(None)
+        .select_related("project__customer", "author", "next_step_owner")
+        .annotate(recording_delay=timeliness.recording_delay())
+    )
     for keypoint in queryset.iterator(chunk_size=CHUNK_SIZE):
         yield [_cell(getter(keypoint)) for getter in getters]
 

@@ -4,16 +4,35 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions, stalls
 from customers.forms import DateInput
 from customers.models import Industry, Project, ProjectStatus, Source, Tier
-from salesrecord.forms import IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
+from salesrecord.forms import FilterBarSet, IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
+from . import timeliness
 from .models import KeyPoint, LeadRating, Method, NextStepStatus
 from .stages import StageNumber
+
+
+class Timeliness(models.TextChoices):
+    """How soon after its event a key point was written (keypoints/timeliness.py)."""
+
+    ON_TIME = "on_time", _("Recorded within 24 hours")
+    LATE = "late", _("Recorded more than 24 hours later")
+    WEEK_LATE = "week_late", _("Recorded more than 7 days later")
+
+
+# Each choice as a condition the database applies.
+TIMELINESS_CONDITIONS = {
+    Timeliness.ON_TIME: lambda: timeliness.recorded_within(timeliness.ON_TIME),
+    Timeliness.LATE: lambda: timeliness.recorded_after(timeliness.ON_TIME),
+    Timeliness.WEEK_LATE: lambda: timeliness.recorded_after(timeliness.LONG_AFTER),
+}
 
 
 class KeyPointFilter(SortedFilterSet):
@@ -24,6 +43,7 @@ class KeyPointFilter(SortedFilterSet):
         "stage": ("stage", _("Stage")),
         "completeness": ("elements_filled", _("Completeness")),
         "due": ("next_step_due", _("Next step due")),
+        "delay": ("recording_delay", _("Recorded")),
     }
     DEFAULT_SORT = "-occurred"
 
@@ -42,6 +62,9 @@ class KeyPointFilter(SortedFilterSet):
         label=_("Incomplete only"), method="filter_incomplete", widget=forms.CheckboxInput
     )
     mine = django_filters.BooleanFilter(label=_("Logged by me"), method="filter_mine", widget=forms.CheckboxInput)
+    timeliness = django_filters.ChoiceFilter(
+        label=_("Timeliness"), choices=Timeliness.choices, method="filter_timeliness"
+    )
     overdue = django_filters.BooleanFilter(
         label=_("Next step overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
@@ -70,10 +93,17 @@ class KeyPointFilter(SortedFilterSet):
             return queryset
         return queryset.filter(next_step_status=NextStepStatus.OPEN, next_step_due__lt=timezone.localdate())
 
+    def filter_timeliness(self, queryset, name, value):
+        return queryset.filter(TIMELINESS_CONDITIONS[value]())
+
     def filter_sort(self, queryset, name, value):
         # Plain ascending/descending (no NULLS LAST: these fields are never empty), so that the
         # export's newest-first order can read the occurred_at index.
         field = self.SORTS[value.lstrip("-")][0]
+        if field == "recording_delay":
+            # Computed, not stored: sorted by its expression, whatever the rows carry.
+            delay = timeliness.recording_delay()
+            return queryset.order_by(delay.desc() if value.startswith("-") else delay.asc(), "-occurred_at", "-pk")
         return queryset.order_by(f"-{field}" if value.startswith("-") else field, "-occurred_at", "-pk")
 
 
@@ -87,7 +117,51 @@ class WholeNumberFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class DealFilter(FilterBarSet):
+    """The filters every view of deals shares — the opportunity list and the pipeline board — so that
+    a board column's count and the list it drills into agree: project owner, the customer's industry,
+    source, the customer's account tier, stalled only."""
+
+    # The names a drill-down from the board carries to the opportunity list.
+    SHARED = ("owner", "industry", "source", "tier", "stalled")
+
+    owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="owner")
+    industry = django_filters.ChoiceFilter(
+        label=_("Industry"), choices=Industry.choices, field_name="customer__industry"
+    )
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
+    tier = django_filters.ChoiceFilter(label=_("Account tier"), choices=Tier.choices, field_name="customer__tier")
+    stalled = django_filters.BooleanFilter(label=_("Stalled only"), method="filter_stalled", widget=forms.CheckboxInput)
+
+    class Meta:
+        model = Project
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Dropdowns offer only what this user may see.
+        self.filters["owner"].queryset = permissions.project_owner_choices(user)
+        style_filter_widgets(self)
+
+    def filter_stalled(self, queryset, name, value):
+        # Past its stage's threshold without a key point (customers/stalls.py), as the reminders see it.
+        return queryset.filter(pk__in=stalls.stalled(Project.objects.all()).values("pk")) if value else queryset
+
+    def shared_query(self):
+        """The shared filters in force, as a query string's values (call once the filter set is valid)."""
+        query = QueryDict(mutable=True)
+        for name in self.SHARED:
+            value = self.form.cleaned_data.get(name)
+            if value in (None, "", False):
+                continue
+            query[name] = "on" if value is True else getattr(value, "pk", value)
+        return query
+
+
 class ProjectFilterForm(forms.Form):
+    # The shared filters sit among the list's own, in the order a person reads them.
+    field_order = ("stage", "status", "owner", "industry", "source", "tier", "value_min", "value_max", "quiet_days")
+
     def clean(self):
         cleaned = super().clean()
         low, high = cleaned.get("value_min"), cleaned.get("value_max")
@@ -96,7 +170,7 @@ class ProjectFilterForm(forms.Form):
         return cleaned
 
 
-class ProjectFilter(SortedFilterSet):
+class ProjectFilter(DealFilter, SortedFilterSet):
     # sort key -> the annotated or real field it orders by (reversed with "-"), and its label.
     SORTS = {
         "activity": ("last_keypoint_at", _("Last key point")),
@@ -110,12 +184,6 @@ class ProjectFilter(SortedFilterSet):
 
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
-    owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="owner")
-    industry = django_filters.ChoiceFilter(
-        label=_("Industry"), choices=Industry.choices, field_name="customer__industry"
-    )
-    source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
-    tier = django_filters.ChoiceFilter(label=_("Account tier"), choices=Tier.choices, field_name="customer__tier")
     value_min = django_filters.NumberFilter(
         label=_("Value from (CNY)"),
         field_name="value",
@@ -139,23 +207,12 @@ class ProjectFilter(SortedFilterSet):
         max_value=MAX_QUIET_DAYS,
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUIET_DAYS, "step": 1, "inputmode": "numeric"}),
     )
-    stalled = django_filters.BooleanFilter(label=_("Stalled only"), method="filter_stalled", widget=forms.CheckboxInput)
     sort = SortFilter()
 
     class Meta:
         model = Project
         fields = []
         form = ProjectFilterForm
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Dropdowns offer only what this user may see.
-        self.filters["owner"].queryset = permissions.project_owner_choices(user)
-        style_filter_widgets(self)
-
-    def filter_stalled(self, queryset, name, value):
-        # Past its stage's threshold without a key point (customers/stalls.py), as the reminders see it.
-        return queryset.filter(pk__in=stalls.stalled(Project.objects.all()).values("pk")) if value else queryset
 
     def filter_quiet_days(self, queryset, name, value):
         # Quiet since the newest key point or, with none yet, since it entered its stage.

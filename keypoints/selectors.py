@@ -1,12 +1,14 @@
-"""Reads that go beyond scope + filter: time in stage, the project timeline, the ledger."""
+"""Reads that go beyond scope + filter: time in stage, the project timeline, the ledger, timeliness."""
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Max, Min, Prefetch, Q
+from django.db.models import Count, Max, Min, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import ProjectStatus
 
+from . import timeliness
 from .models import NextStepStatus
 from .stages import STAGES, get_stage
 
@@ -48,6 +50,14 @@ def with_timeline_relations(keypoints):
     return keypoints.select_related(
         "author", "next_step_owner", "project__customer__owner", "project__owner"
     ).prefetch_related(Prefetch("our_participants"), Prefetch("customer_participants"))
+
+
+def ledger_rows(keypoints):
+    """The ledger's rows: what a timeline row shows, and how long after its event each was written."""
+    return with_timeline_relations(keypoints).annotate(
+        recording_delay=timeliness.recording_delay(),
+        recorded_on_time=timeliness.recorded_within(timeliness.ON_TIME),
+    )
 
 
 def open_next_steps(keypoints):
@@ -108,3 +118,28 @@ def stage_gaps(project):
         logged += 1
         lacking &= set(keys)
     return {"logged": logged, "missing": [element.label for element in stage.elements if element.key in lacking]}
+
+
+# Timeliness -------------------------------------------------------------------------------------
+
+
+def timeliness_by_author(keypoints):
+    """Per author of any of these key points (already scoped by the caller), ordered by their name: how
+    many they wrote, how many of those within a day of the event, and that share (None when none).
+    Two queries whatever the number of key points: the counts grouped in SQL, then the authors."""
+    counts = list(
+        keypoints.order_by()
+        .values("author")
+        .annotate(count=Count("pk"), within_day=Count("pk", filter=timeliness.recorded_within(timeliness.ON_TIME)))
+    )
+    authors = get_user_model().objects.in_bulk([row["author"] for row in counts])
+    rows = [
+        {
+            "author": authors[row["author"]],
+            "count": row["count"],
+            "within_day": row["within_day"],
+            "share": row["within_day"] / row["count"] if row["count"] else None,
+        }
+        for row in counts
+    ]
+    return sorted(rows, key=lambda row: (str(row["author"]), row["author"].pk))

@@ -18,7 +18,7 @@ from customers.forms import ProjectForm
 from customers.models import Project, ProjectStatus
 from customers.views import form_page
 
-from . import exports, selectors, services
+from . import exports, selectors, services, timeliness
 from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
@@ -472,7 +472,7 @@ def project_reopen(request, pk):
 
 
 def _ledger_filter(request):
-    keypoints = selectors.with_timeline_relations(keypoint_permissions.visible_keypoints(request.user))
+    keypoints = selectors.ledger_rows(keypoint_permissions.visible_keypoints(request.user))
     return KeyPointFilter(request.GET or None, queryset=keypoints, user=request.user)
 
 
@@ -487,6 +487,7 @@ def ledger(request):
     found = stalls.stalls_among(Project.objects.filter(pk__in={keypoint.project_id for keypoint in page.object_list}))
     for keypoint in page.object_list:
         keypoint.project_stall = found.get(keypoint.project_id)
+        keypoint.recorded_days_later = timeliness.days_later(keypoint)
     return render(
         request,
         "keypoints/ledger.html",

@@ -107,7 +107,17 @@ class SortFilter(django_filters.ChoiceFilter):
         super().__init__(choices=(), empty_label=None, **kwargs)
 
 
-class SortedFilterSet(django_filters.FilterSet):
+class FilterBarSet(django_filters.FilterSet):
+    """A filter set that the shared filter bar (templates/includes/filter_form.html) renders."""
+
+    def active_filter_count(self):
+        """How many filters narrow the list (the sort narrows nothing)."""
+        if not self.is_bound:
+            return 0
+        return sum(1 for name in self.filters if name != "sort" and self.data.get(name) not in (None, ""))
+
+
+class SortedFilterSet(FilterBarSet):
     """A filter set whose list sorts by one column at a time: `?sort=key` ascending, `?sort=-key` descending.
 
     Subclasses set SORTS ({key: (field, label)}; a field written "-field" sorts that column by the
@@ -145,12 +155,6 @@ class SortedFilterSet(django_filters.FilterSet):
         """The sort the list is shown in: the one asked for, else the default."""
         value = self.data.get("sort") if self.data else None
         return value if value in self.sort_values() else self.DEFAULT_SORT
-
-    def active_filter_count(self):
-        """How many filters narrow the list (the sort narrows nothing)."""
-        if not self.is_bound:
-            return 0
-        return sum(1 for name in self.filters if name != "sort" and self.data.get(name) not in (None, ""))
 
     def filter_sort(self, queryset, name, value):
         field = self.SORTS[value.lstrip("-")][0]

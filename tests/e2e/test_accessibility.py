@@ -132,6 +132,10 @@ AUDITS = [
     # Customers.
     Audit("home: my day", "home", EVERYONE),
     Audit("pipeline board", "pipeline", EVERYONE),
+    Audit(
+        "pipeline board, filtered", "pipeline", EVERYONE, query=lambda d: {"industry": "manufacturing", "stalled": "on"}
+    ),
+    Audit("pipeline board, invalid filter", "pipeline", EVERYONE, query=lambda d: {"tier": "x"}, status=400),
     Audit("customer list", "customers:list", EVERYONE),
     Audit(
         "customer list, filtered",
@@ -197,6 +201,12 @@ AUDITS = [
         "keypoints:ledger",
         EVERYONE,
         query=lambda d: {"stage": StageNumber.NEGOTIATION, "incomplete": "on", "sort": "occurred"},
+    ),
+    Audit(
+        "ledger, recorded late",
+        "keypoints:ledger",
+        EVERYONE,
+        query=lambda d: {"timeliness": "late", "sort": "-delay"},
     ),
     Audit("ledger, invalid filter", "keypoints:ledger", EVERYONE, query=lambda d: {"occurred_from": "x"}, status=400),
     Audit("export, invalid filter", "keypoints:export", EVERYONE, query=lambda d: {"format": "pdf"}, status=400),
