@@ -222,6 +222,11 @@ class Project(models.Model):
         """In the open pipeline: neither lost nor completed (on hold still counts, paused)."""
         return self.status in (ProjectStatus.OPEN, ProjectStatus.ON_HOLD)
 
+    @property
+    def is_reviewable(self):
+        """Its review (复盘) is open: the deal is signed, completed or lost."""
+        return self.is_signed or self.status in (ProjectStatus.LOST, ProjectStatus.COMPLETED)
+
 
 class TeamRole(models.TextChoices):
     TECHNICAL_CONSULTANT = "technical_consultant", _("Technical consultant")

@@ -29,4 +29,5 @@ urlpatterns = [
     path("<id:pk>/stage/hold/", keypoint_views.project_hold, name="hold"),
     path("<id:pk>/stage/complete/", keypoint_views.project_complete, name="complete"),
     path("<id:pk>/stage/reopen/", keypoint_views.project_reopen, name="reopen"),
+    path("<id:pk>/review/", keypoint_views.project_review, name="review"),
 ]

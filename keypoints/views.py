@@ -18,7 +18,7 @@ from customers.forms import ProjectForm
 from customers.models import Project, ProjectStatus
 from customers.views import form_page
 
-from . import exports, selectors, services, timeliness
+from . import exports, review, selectors, services, timeliness
 from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
@@ -506,3 +506,20 @@ def ledger_export(request):
             status=400,
         )
     return exports.export_response(ledger_filter.qs, export_format)
+
+
+# The review (复盘) ------------------------------------------------------------------------------
+
+
+@require_GET
+def project_review(request, pk):
+    """The review of a signed, completed or lost project, printable; before that, a page that says
+    when it opens (the project exists and the person may see it: not a 404)."""
+    project = review.reviewed_project(request.user, pk)
+    if not project.is_reviewable:
+        return render(request, "keypoints/review.html", {"project": project, "customer": project.customer})
+    return render(
+        request,
+        "keypoints/review.html",
+        {"project": project, "customer": project.customer, "review": review.build(project)},
+    )

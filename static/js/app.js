@@ -67,3 +67,14 @@ if (firstNotice) {
   (firstNotice.closest("section") || firstNotice).scrollIntoView({ block: "start" });
   firstNotice.focus({ preventScroll: true });
 }
+
+// Review report ----------------------------------------------------------------------------------
+
+// "Print" opens the browser's print dialog (print.css lays the page out for A4; "Save as PDF" is
+// there too). Without this file the button stays hidden: the browser's own menu prints the same.
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    window.print();
+  });
+});
