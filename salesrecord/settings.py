@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "handovers",
     "reminders",
     "dashboard",
+    # Commands for the whole installation (backup, restore): salesrecord/management/commands.
+    "salesrecord",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +155,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Where `make backup` writes the database's backups.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
