@@ -26,8 +26,18 @@ from django.urls import reverse
 COMPOSE_FILE = Path(settings.BASE_DIR) / "docker-compose.yml"
 # The variables compose refuses to start without (`${NAME:?...}`), as an operator gives them.
 REQUIRED = {"SECRET_KEY": secrets.token_urlsafe(50), "POSTGRES_PASSWORD": "a-long-password"}
-# What the test's own run sets: none of it may leak into the deployment under test.
-OWN_RUN_ENV = {"DEBUG", "SECRET_KEY", "SALESRECORD_TESTING", "DATABASE_URL", "REDIS_URL", "VAR_DIR", "HTTPS"}
+# What the test's own run sets (pytest-playwright sets DJANGO_ALLOW_ASYNC_UNSAFE): none of it may leak
+# into the deployment under test.
+OWN_RUN_ENV = {
+    "DEBUG",
+    "SECRET_KEY",
+    "SALESRECORD_TESTING",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "VAR_DIR",
+    "HTTPS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
 
