@@ -29,5 +29,5 @@ RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --
 USER salesrecord
 EXPOSE 8000
 
-# Workers: WEB_CONCURRENCY (read by gunicorn itself). Access log to stdout.
-CMD ["gunicorn", "salesrecord.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--worker-tmp-dir", "/dev/shm"]
+# Workers: WEB_CONCURRENCY (read by gunicorn itself). Access log to stdout. gunicorn.conf.py: no Server name.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "salesrecord.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--worker-tmp-dir", "/dev/shm"]

@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PYTHON
 
-.PHONY: run test venv lint format messages worker bench mutants clean
+.PHONY: run test venv lint format messages worker backup restore bench mutants clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/find-python
 	@set -e; \
@@ -48,6 +48,17 @@ format: $(VENV)/.installed
 messages: $(VENV)/.installed
 	SALESRECORD_TESTING=1 $(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=staticfiles
 	SALESRECORD_TESTING=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+
+# The whole database (DATABASE_URL: SQLite or PostgreSQL) into a file named by the time under BACKUP_DIR
+# (default var/backups), and back: restore replaces every record, so it asks for CONFIRM=yes.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed
+	@if [ -z "$(FILE)" ]; then \
+	  echo "Usage: make restore FILE=<a backup file> CONFIRM=yes   (backups: ls $${BACKUP_DIR:-var/backups})" >&2; exit 2; \
+	fi
+	$(PY) manage.py restore "$(FILE)" $(if $(filter yes,$(CONFIRM)),--confirm)
 
 # The ledger export at 300,000 rows: time and peak memory (see bench/export_ledger.py).
 BENCH_ROWS ?= 300000

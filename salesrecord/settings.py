@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "handovers",
     "reminders",
     "dashboard",
+    # Commands for the whole installation (backup, restore): salesrecord/management/commands.
+    "salesrecord",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +172,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Where `make backup` writes the database's backups.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -186,19 +190,32 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Content Security Policy: only our own origin; no inline scripts or styles.
+# Content Security Policy: only our own origin; no inline scripts or styles, no plugins, no <base> elsewhere.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS declares that browsers reach the app over TLS only (docker-compose.yml declares it): every cookie
+# is sent over TLS only, plain HTTP is redirected (but /healthz, which the container's healthcheck calls
+# on plain HTTP), and browsers are told by HSTS to use nothing else for HSTS_SECONDS.
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS  # the messages framework's cookie follows the session cookie's flags
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# A reverse proxy terminates TLS: its X-Forwarded-Proto says whether the browser used HTTPS. Only when the
+# app cannot be reached but through that proxy, which must set the header itself.
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Login lockouts count the visitor's address as the one proxy in front of us saw it.
@@ -241,8 +258,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Mail goes to the console unless EMAIL_BACKEND names another backend (e.g. SMTP with EMAIL_HOST...).
-_email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail goes out by SMTP (EMAIL_HOST...); to the console only in development (DEBUG: `make run`) and tests,
+# unless EMAIL_BACKEND names another backend.
+_email_backend = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG or TESTING
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 _email_options = {}
 if _email_backend.endswith("smtp.EmailBackend"):
     _email_options = {
@@ -251,6 +274,9 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "username": env_str("EMAIL_HOST_USER"),
         "password": env_str("EMAIL_HOST_PASSWORD"),
         "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        # A mail server that stops answering must not hold a worker forever: the delivery is retried.
+        "timeout": env_int("EMAIL_TIMEOUT", 30),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 # Where people open the app: links in emails and chat messages start with it.

@@ -8,15 +8,16 @@ that is neither audited here nor excluded with a reason, so a new page cannot sl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.views.defaults import server_error
 
 from accounts.models import User
 from customers.models import Customer, DecisionStep, Project, ProjectMember, ProjectStatus, TeamRole
@@ -98,6 +99,12 @@ class Audit:
 def submit_main_form(page):
     with page.expect_navigation():
         page.locator("main form[method=post] button[type=submit]").first.click()
+
+
+def submit_with_an_expired_form(page):
+    """The form's CSRF cookie is gone (a session that outlived it): the CSRF failure page answers."""
+    page.context.clear_cookies(name="csrftoken")
+    submit_main_form(page)
 
 
 def log_in_wrongly(page):
@@ -249,6 +256,7 @@ AUDITS = [
     Audit("403: manager opens a form", "customers:create", frozenset({"manager"}), status=403),
     Audit("403: rep reopens", "projects:reopen", frozenset({"rep"}), kwargs=project(CHENGDU), status=403),
     Audit("404", "customers:detail", EVERYONE, kwargs=lambda d: {"pk": 999999}, status=404),
+    Audit("403: CSRF failure", "customers:create", frozenset({"rep"}), action=submit_with_an_expired_form),
     # More query fields than Django accepts: a SuspiciousOperation, answered with templates/400.html.
     Audit(
         "400 page",
@@ -372,11 +380,15 @@ def test_every_page_meets_wcag_21_aa(new_context, live_server, demo, login, role
 def test_pages_before_logging_in_meet_wcag_21_aa(new_context, live_server, demo):
     page = new_context(base_url=live_server.url, viewport=WIDTHS[1280]).new_page()
     findings, wrong_status = audit(page, demo, ANONYMOUS, [entry for entry in AUDITS if ANONYMOUS in entry.roles])
-    # The server error page is a static file (nothing may fail while it renders): audited as it is.
-    page.set_content((Path(settings.BASE_DIR) / "templates" / "500.html").read_text(encoding="utf-8"))
-    for width, viewport in WIDTHS.items():
-        page.set_viewport_size(viewport)
-        findings += axe_findings(page, Axe(), f"500 page as {ANONYMOUS} at {width}px")
+    # The server error page has no route: rendered as Django's server_error renders it, in each language.
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            html = server_error(RequestFactory().get("/")).content.decode()
+        page.goto("/accounts/login/")  # its stylesheets load from the live server
+        page.set_content(html)
+        for width, viewport in WIDTHS.items():
+            page.set_viewport_size(viewport)
+            findings += axe_findings(page, Axe(), f"500 page ({language}) as {ANONYMOUS} at {width}px")
     assert not (findings or wrong_status), report(findings, wrong_status)
 
 
