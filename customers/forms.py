@@ -8,6 +8,7 @@ from . import permissions
 from .models import Contact, Customer, DecisionStep, Project, ProjectMember
 from .services import find_duplicate_customer
 from .validators import normalize_credit_code, normalize_phone, validate_credit_code
+from .versions import VersionedForm
 
 
 def duplicate_customer_message(existing):
@@ -24,7 +25,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(VersionedForm):
     # Longer than 18, to leave room for the spaces people paste between groups; they are removed.
     credit_code = forms.CharField(
         label=Customer._meta.get_field("credit_code").verbose_name,
@@ -76,7 +77,7 @@ class CustomerForm(forms.ModelForm):
             raise forms.ValidationError(duplicate_customer_message(existing), code="duplicate")
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(VersionedForm):
     class Meta:
         model = Contact
         formfield_callback = formfield_callback
@@ -87,7 +88,7 @@ class ContactForm(forms.ModelForm):
         return normalize_phone(self.cleaned_data["phone"])
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(VersionedForm):
     class Meta:
         model = Project
         formfield_callback = formfield_callback
@@ -139,7 +140,7 @@ class ProjectForm(forms.ModelForm):
         return cleaned
 
 
-class ProjectMemberForm(forms.ModelForm):
+class ProjectMemberForm(VersionedForm):
     class Meta:
         model = ProjectMember
         formfield_callback = formfield_callback
@@ -160,7 +161,7 @@ class ProjectMemberForm(forms.ModelForm):
         return user
 
 
-class DecisionStepForm(forms.ModelForm):
+class DecisionStepForm(VersionedForm):
     class Meta:
         model = DecisionStep
         formfield_callback = formfield_callback

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from keypoints.stages import StageNumber
 
@@ -73,6 +74,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["name_key", "name_pinyin", "created_at", "updated_at"])
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -122,6 +125,8 @@ class Contact(models.Model):
         _("decision-chain role"), max_length=16, choices=DecisionRole.choices, default=DecisionRole.INFLUENCER
     )
     stance = models.CharField(_("stance toward us"), max_length=16, choices=Stance.choices, default=Stance.NEUTRAL)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("contact")
@@ -196,6 +201,8 @@ class Project(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["stage_entered_at", "created_at", "updated_at"])
+
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
@@ -247,6 +254,8 @@ class ProjectMember(models.Model):
     role = models.CharField(_("team role"), max_length=32, choices=TeamRole.choices)
     responsibility = models.CharField(_("responsibility"), max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
@@ -277,6 +286,8 @@ class DecisionStep(models.Model):
         blank=True,
         related_name="decision_steps",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("decision step")

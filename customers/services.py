@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Role
 
+from . import versions
 from .models import Customer
 from .validators import customer_name_key, normalize_credit_code
 
@@ -56,25 +57,30 @@ def customer_create(*, customer, actor):
 
 
 @transaction.atomic
-def customer_update(*, customer, actor):
+def customer_update(*, customer, actor, seen=None):
+    """Save a customer's profile, unless someone saved it since the version the form showed (seen)."""
+    versions.lock_unchanged(customer, seen)
     return _save_customer(customer)
 
 
 @transaction.atomic
-def contact_save(*, contact, actor):
+def contact_save(*, contact, actor, seen=None):
+    versions.lock_unchanged(contact, seen)
     contact.save()
     return contact
 
 
 @transaction.atomic
-def project_update(*, project, actor):
+def project_update(*, project, actor, seen=None):
     """Save a project's profile. Creating one records its first stage, in keypoints.services.project_create."""
+    versions.lock_unchanged(project, seen)
     project.save()
     return project
 
 
 @transaction.atomic
-def member_save(*, member, actor):
+def member_save(*, member, actor, seen=None):
+    versions.lock_unchanged(member, seen)
     member.save()
     return member
 
@@ -85,7 +91,8 @@ def member_remove(*, member, actor):
 
 
 @transaction.atomic
-def decision_step_save(*, step, actor):
+def decision_step_save(*, step, actor, seen=None):
+    versions.lock_unchanged(step, seen)
     step.save()
     return step
 

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -82,17 +83,21 @@ def customer_edit(request, pk):
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.customer_update(customer=form.save(commit=False), actor=request.user)
+            done = saved(
+                form,
+                lambda seen: services.customer_update(customer=form.save(commit=False), actor=request.user, seen=seen),
+            )
         except services.DuplicateCustomer as exc:
             form.add_error(None, duplicate_customer_message(exc.existing))
         else:
-            messages.success(request, _("Customer saved."))
-            return redirect("customers:detail", pk=customer.pk)
+            if done:
+                messages.success(request, _("Customer saved."))
+                return redirect("customers:detail", pk=customer.pk)
     return render(
         request,
         "customers/customer_form.html",
         {"form": form, "customer": customer},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -111,8 +116,13 @@ def contact_create(request, customer_pk):
 def contact_edit(request, pk):
     contact = permissions.get_contact_for_user(request.user, pk, write=True)
     form = ContactForm(request.POST or None, instance=contact)
-    if request.method == "POST" and form.is_valid():
-        services.contact_save(contact=form.save(commit=False), actor=request.user)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(
+            form, lambda seen: services.contact_save(contact=form.save(commit=False), actor=request.user, seen=seen)
+        )
+    ):
         messages.success(request, _("Contact saved."))
         return redirect("customers:detail", pk=contact.customer_id)
     return form_page(request, form, customer=contact.customer, title=_("Edit contact"))
@@ -122,8 +132,13 @@ def contact_edit(request, pk):
 def project_edit(request, pk):
     project = permissions.get_project_for_user(request.user, pk, write=True)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.project_update(project=form.save(commit=False), actor=request.user)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(
+            form, lambda seen: services.project_update(project=form.save(commit=False), actor=request.user, seen=seen)
+        )
+    ):
         messages.success(request, _("Project saved."))
         return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=project.customer, project=project, title=_("Edit project"))
@@ -145,8 +160,13 @@ def member_edit(request, pk):
     member = permissions.get_member_for_user(request.user, pk, write=True)
     project = member.project
     form = ProjectMemberForm(request.POST or None, instance=member, project=project)
-    if request.method == "POST" and form.is_valid():
-        services.member_save(member=form.save(commit=False), actor=request.user)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(
+            form, lambda seen: services.member_save(member=form.save(commit=False), actor=request.user, seen=seen)
+        )
+    ):
         messages.success(request, _("Team member saved."))
         return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=project.customer, project=project, title=_("Edit team member"))
@@ -176,8 +196,13 @@ def decision_step_edit(request, pk):
     step = permissions.get_decision_step_for_user(request.user, pk, write=True)
     project = step.project
     form = DecisionStepForm(request.POST or None, instance=step, project=project)
-    if request.method == "POST" and form.is_valid():
-        services.decision_step_save(step=form.save(commit=False), actor=request.user)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(
+            form, lambda seen: services.decision_step_save(step=form.save(commit=False), actor=request.user, seen=seen)
+        )
+    ):
         messages.success(request, _("Decision step saved."))
         return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=project.customer, project=project, title=_("Edit decision step"))
@@ -191,8 +216,30 @@ def decision_step_remove(request, pk):
     return redirect("projects:detail", pk=step.project_id)
 
 
+def saved(form, save):
+    """Save through save(seen=the version the form showed). False when someone saved the record
+    meanwhile: the form then says who changed what, keeps the input and carries the new version."""
+    try:
+        save(form.seen_version)
+    except ValidationError as error:
+        if error.code != "stale":
+            raise
+        form.add_error(None, error)
+        form.refresh_version()
+        form.stale = True
+        return False
+    return True
+
+
+def form_status(form):
+    """409 when the record changed under the form, 400 for other errors."""
+    if getattr(form, "stale", False):
+        return 409
+    return 400 if form.errors else 200
+
+
 def form_page(request, form, *, customer, title, project=None):
-    status = 400 if form.errors else 200
+    status = form_status(form)
     return render(
         request,
         "customers/object_form.html",

@@ -5,12 +5,16 @@ from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from customers.models import Customer, HandOver, Project, ProjectMember
 from customers.permissions import assignable_owners
 from keypoints.models import KeyPoint
 
 from .selectors import Holdings, reach_querysets
+
+# The change reason on the history rows a hand-over writes (the audit log names it).
+HANDED_OVER = "handover"
 
 
 class StaleHandOver(Exception):
@@ -60,23 +64,23 @@ def hand_over(*, from_user, to_user, actor, reach, shown, chosen, customer_id=No
     # What moved, by customer: a customer that moves alone is recorded too.
     moved = defaultdict(lambda: {"projects": [], "next_steps": [], "team_places": []})
     moved.update({customer_pk: moved.default_factory() for customer_pk in chosen.customers})
-    Customer.objects.filter(pk__in=chosen.customers).update(owner=to_user, updated_at=now)
+    _update_with_history(Customer, chosen.customers, actor, owner=to_user, updated_at=now)
 
     moving_projects = [row for row in projects if row[0] in chosen.projects]
-    Project.objects.filter(pk__in=chosen.projects).update(owner=to_user, updated_at=now)
+    _update_with_history(Project, chosen.projects, actor, owner=to_user, updated_at=now)
     # to_user now owns these: an owner is not also a member of their own team.
-    ProjectMember.objects.filter(project_id__in=chosen.projects, user=to_user).delete()
+    _delete_with_history(ProjectMember.objects.filter(project_id__in=chosen.projects, user=to_user), actor)
     for pk, customer_pk, name in moving_projects:
         moved[customer_pk]["projects"].append([pk, name])
 
-    KeyPoint.objects.filter(pk__in=chosen.next_steps).update(next_step_owner=to_user, updated_at=now)
+    _update_with_history(KeyPoint, chosen.next_steps, actor, next_step_owner=to_user, updated_at=now)
     for pk, customer_pk, text in next_steps:
         if pk in chosen.next_steps:
             moved[customer_pk]["next_steps"].append([pk, text])
 
     places = [row for row in team_places if row[0] in chosen.team_places]
     if places:
-        _move_team_places(places, to_user=to_user)
+        _move_team_places(places, to_user=to_user, actor=actor)
         for _pk, project_pk, customer_pk, project_name in places:
             moved[customer_pk]["team_places"].append([project_pk, project_name])
 
@@ -97,7 +101,26 @@ def hand_over(*, from_user, to_user, actor, reach, shown, chosen, customer_id=No
     )
 
 
-def _move_team_places(places, *, to_user):
+def _update_with_history(model, pks, actor, **values):
+    """Set these fields on these rows, each change recorded in the rows' history as the actor's."""
+    rows = list(model.objects.filter(pk__in=pks).order_by("pk"))
+    for row in rows:
+        for field, value in values.items():
+            setattr(row, field, value)
+    bulk_update_with_history(
+        rows, model, list(values), batch_size=500, default_user=actor, default_change_reason=HANDED_OVER
+    )
+
+
+def _delete_with_history(queryset, actor):
+    """Delete rows one by one, so that each deletion is recorded in its history as the actor's."""
+    for row in queryset.order_by("pk"):
+        row._history_user = actor
+        row._change_reason = HANDED_OVER
+        row.delete()
+
+
+def _move_team_places(places, *, to_user, actor):
     """Give from_user's team places to to_user, or give them up where to_user already owns the
     project or sits on its team (after this hand-over's own project moves)."""
     project_ids = {project_pk for _pk, project_pk, _customer, _name in places}
@@ -107,11 +130,11 @@ def _move_team_places(places, *, to_user):
     )
     give_up = [pk for pk, project_pk, _c, _n in places if owners[project_pk] == to_user.pk or project_pk in already]
     take_over = [pk for pk, _p, _c, _n in places if pk not in give_up]
-    ProjectMember.objects.filter(pk__in=give_up).delete()
+    _delete_with_history(ProjectMember.objects.filter(pk__in=give_up), actor)
     try:
         # A savepoint: a concurrent "add to_user to this team" makes the update clash with the
         # team's uniqueness; that is a stale hand-over, not an error page.
         with transaction.atomic():
-            ProjectMember.objects.filter(pk__in=take_over).update(user=to_user)
+            _update_with_history(ProjectMember, take_over, actor, user=to_user)
     except IntegrityError:
         raise StaleHandOver from None

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.forms import DateInput
 from customers.models import Contact, LostReason, ProjectStatus
+from customers.versions import VersionedForm
 from salesrecord.forms import IdChoiceField, formfield_callback
 
 from .models import KeyPoint
@@ -45,7 +46,7 @@ def chosen_stage(raw, instance, project):
     return get_stage(instance.stage or project.stage)
 
 
-class KeyPointForm(forms.ModelForm):
+class KeyPointForm(VersionedForm):
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from customers.models import NOT_NEGATIVE, Contact, LostReason, Project, ProjectStatus, Source, money_field
 from salesrecord.text import cny
@@ -125,6 +126,15 @@ class KeyPoint(models.Model):
     client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Every change, with who made it and each field before and after (the audit log reads it).
+    history = HistoricalRecords(
+        excluded_fields=[
+            "elements_filled", "elements_total", "missing_elements", "is_complete", "client_token",
+            "created_at", "updated_at",
+        ],
+        m2m_fields=["our_participants", "customer_participants"],
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("key point")

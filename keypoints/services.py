@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers import versions
 from customers.models import Project, ProjectStatus
 
 from .models import KeyPoint, NextStepStatus, StageChange, StageHistory
@@ -95,7 +96,8 @@ def keypoint_create(*, keypoint, actor, our_participants, customer_participants)
 
 
 @transaction.atomic
-def keypoint_update(*, keypoint, actor, our_participants, customer_participants):
+def keypoint_update(*, keypoint, actor, our_participants, customer_participants, seen=None):
+    versions.lock_unchanged(keypoint, seen)
     return _save_keypoint_locked(
         keypoint, our_participants=our_participants, customer_participants=customer_participants
     )

@@ -302,15 +302,20 @@ def keypoint_edit(request, pk):
                     actor=request.user,
                     our_participants=form.cleaned_data["our_participants"],
                     customer_participants=form.cleaned_data["customer_participants"],
+                    seen=form.seen_version,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+                if error.code == "stale":
+                    form.refresh_version()
+                    form.stale = True
             else:
                 if request.htmx:
                     return HttpResponseClientRedirect(_anchor(keypoint))
                 return redirect(_anchor(keypoint))
     context = {"form": form, "keypoint": keypoint, "project": project, "customer": project.customer}
-    return render(request, template, context, status=400 if form.errors else 200)
+    status = 409 if getattr(form, "stale", False) else 400 if form.errors else 200
+    return render(request, template, context, status=status)
 
 
 @require_POST

@@ -221,6 +221,13 @@ AUDITS = [
     ),
     Audit("ledger, invalid filter", "keypoints:ledger", EVERYONE, query=lambda d: {"occurred_from": "x"}, status=400),
     Audit("export, invalid filter", "keypoints:export", EVERYONE, query=lambda d: {"format": "pdf"}, status=400),
+    # History.
+    Audit("customer history", "audit:customer", EVERYONE, kwargs=customer(HUADONG)),
+    Audit("project history", "audit:project", EVERYONE, kwargs=project(HUADONG)),
+    Audit("key point history", "audit:keypoint", EVERYONE, kwargs=lambda d: {"pk": d.keypoint.pk}),
+    Audit("audit log", "audit:log", ADMINS),
+    Audit("audit log, filtered", "audit:log", ADMINS, query=lambda d: {"kind": "project"}),
+    Audit("audit log, invalid filter", "audit:log", ADMINS, query=lambda d: {"kind": "robot"}, status=400),
     # Hand-overs.
     Audit("hand over customers", "handovers:bulk", REASSIGNERS),
     Audit(
