@@ -120,8 +120,20 @@ AUDITS = [
     Audit("password change, errors", "accounts:password_change", EVERYONE, action=submit_main_form),
     Audit("password changed", "accounts:password_done", EVERYONE),
     # Customers.
-    Audit("home: my day", "home", EVERYONE),
+    # A manager's home is the dashboard (audited below): "/" redirects there.
+    Audit("home: my day", "home", WRITERS),
     Audit("pipeline board", "pipeline", EVERYONE),
+    Audit("dashboard", "dashboard", EVERYONE),
+    Audit(
+        "dashboard, filtered",
+        "dashboard",
+        EVERYONE,
+        query=lambda d: {"period": "this_year", "industry": "manufacturing", "source": "inbound", "tier": "key"},
+    ),
+    Audit("dashboard, invalid filter", "dashboard", EVERYONE, query=lambda d: {"period": "custom"}, status=400),
+    Audit(
+        "dashboard export, invalid filter", "dashboard_export", EVERYONE, query=lambda d: {"period": "x"}, status=400
+    ),
     Audit("customer list", "customers:list", EVERYONE),
     Audit(
         "customer list, filtered",
