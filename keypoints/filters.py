@@ -5,18 +5,30 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions, stalls
 from customers.forms import DateInput
-from customers.models import Industry, Project, ProjectStatus, Source, Tier
+from customers.models import Industry, LostReason, Project, ProjectStatus, Source, Tier
 from salesrecord.forms import FilterBarSet, IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
-from . import timeliness
-from .models import KeyPoint, LeadRating, Method, NextStepStatus
+from . import permissions as keypoint_permissions
+from . import selectors, timeliness
+from .models import KeyPoint, LeadRating, Method, NextStepStatus, StageChange, StageHistory
 from .stages import StageNumber
+
+# The rating filter's value for projects without a rated lead record.
+UNRATED = "none"
+
+
+def hide_unset(filterset, names):
+    """Filters that only links set (the dashboard's drill-downs) stay out of the bar until one does."""
+    for name in names:
+        if not (filterset.data or {}).get(name):
+            filterset.form.fields[name].widget = forms.HiddenInput()
 
 
 class Timeliness(models.TextChoices):
@@ -68,6 +80,20 @@ class KeyPointFilter(SortedFilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Next step overdue"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    # The dashboard's drill-downs (shown in the bar once a link sets them).
+    author = IdModelChoiceFilter(label=_("Author"), queryset=None)
+    project_status = django_filters.ChoiceFilter(
+        label=_("Project status"), choices=ProjectStatus.choices, field_name="project__status"
+    )
+    industry = django_filters.ChoiceFilter(
+        label=_("Industry"), choices=Industry.choices, field_name="project__customer__industry"
+    )
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices, field_name="project__source")
+    tier = django_filters.ChoiceFilter(
+        label=_("Account tier"), choices=Tier.choices, field_name="project__customer__tier"
+    )
+    obstacle = django_filters.CharFilter(label=_("Obstacle"), method="filter_obstacle")
+    DRILL_DOWNS = ("author", "project_status", "industry", "source", "tier", "obstacle")
     sort = SortFilter()
 
     class Meta:
@@ -80,7 +106,9 @@ class KeyPointFilter(SortedFilterSet):
         # Dropdowns offer only what this user may see.
         self.filters["owner"].queryset = permissions.project_owner_choices(user)
         self.filters["customer"].queryset = permissions.visible_customers(user).only("pk", "legal_name")
+        self.filters["author"].queryset = keypoint_permissions.author_choices(user)
         style_filter_widgets(self)
+        hide_unset(self, self.DRILL_DOWNS)
 
     def filter_incomplete(self, queryset, name, value):
         return queryset.filter(is_complete=False) if value else queryset
@@ -95,6 +123,11 @@ class KeyPointFilter(SortedFilterSet):
 
     def filter_timeliness(self, queryset, name, value):
         return queryset.filter(TIMELINESS_CONDITIONS[value]())
+
+    def filter_obstacle(self, queryset, name, value):
+        # The obstacle exactly as the dashboard counts it (keypoints.selectors.obstacle).
+        value = value.strip()
+        return queryset.alias(obstacle_text=selectors.obstacle()).filter(obstacle_text=value) if value else queryset
 
     def filter_sort(self, queryset, name, value):
         # Plain ascending/descending (no NULLS LAST: these fields are never empty), so that the
@@ -207,12 +240,61 @@ class ProjectFilter(DealFilter, SortedFilterSet):
         max_value=MAX_QUIET_DAYS,
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_QUIET_DAYS, "step": 1, "inputmode": "numeric"}),
     )
+    # The dashboard's drill-downs (shown in the bar once a link sets them).
+    created_from = django_filters.DateFilter(
+        label=_("Created from"), field_name="created_at", lookup_expr="date__gte", widget=DateInput()
+    )
+    created_to = django_filters.DateFilter(
+        label=_("Created to"), field_name="created_at", lookup_expr="date__lte", widget=DateInput()
+    )
+    signed_from = django_filters.DateFilter(
+        label=_("Signed from"), field_name="signed_on", lookup_expr="gte", widget=DateInput()
+    )
+    signed_to = django_filters.DateFilter(
+        label=_("Signed to"), field_name="signed_on", lookup_expr="lte", widget=DateInput()
+    )
+    reached = django_filters.ChoiceFilter(
+        label=_("Reached stage"), choices=StageNumber.choices, method="filter_reached"
+    )
+    rating = django_filters.ChoiceFilter(
+        label=_("Lead rating"), choices=[*LeadRating.choices, (UNRATED, _("Unrated"))], method="filter_rating"
+    )
+    lost_from = django_filters.DateFilter(label=_("Lost from"), method="filter_lost", widget=DateInput())
+    lost_to = django_filters.DateFilter(label=_("Lost to"), method="filter_lost", widget=DateInput())
+    lost_reason = IdModelChoiceFilter(label=_("Lost reason"), queryset=LostReason.objects.all(), method="filter_lost")
+    DRILL_DOWNS = (
+        "created_from", "created_to", "signed_from", "signed_to", "reached", "rating", "lost_from", "lost_to",
+        "lost_reason",
+    )  # fmt: skip
     sort = SortFilter()
 
     class Meta:
         model = Project
         fields = []
         form = ProjectFilterForm
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        hide_unset(self, self.DRILL_DOWNS)
+
+    def filter_reached(self, queryset, name, value):
+        return queryset.alias(reached=selectors.reached_stage()).filter(reached__gte=value)
+
+    def filter_rating(self, queryset, name, value):
+        return queryset.alias(rating=selectors.lead_rating()).filter(rating="" if value == UNRATED else value)
+
+    def filter_lost(self, queryset, name, value):
+        # Lost in the period, for that reason: one and the same "lost" change must match all three
+        # (a deal lost twice for different reasons counts once for each, as the dashboard counts it).
+        data = self.form.cleaned_data
+        lost = StageHistory.objects.filter(project=OuterRef("pk"), kind=StageChange.LOST)
+        if data.get("lost_from"):
+            lost = lost.filter(at__date__gte=data["lost_from"])
+        if data.get("lost_to"):
+            lost = lost.filter(at__date__lte=data["lost_to"])
+        if data.get("lost_reason"):
+            lost = lost.filter(lost_reason=data["lost_reason"])
+        return queryset.filter(Exists(lost))
 
     def filter_quiet_days(self, queryset, name, value):
         # Quiet since the newest key point or, with none yet, since it entered its stage.

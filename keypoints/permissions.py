@@ -1,5 +1,7 @@
 """Who sees which key points: always through the customer rule in customers.permissions."""
 
+from django.contrib.auth import get_user_model
+
 from customers.permissions import get_in_scope, visible_customers
 
 from .models import KeyPoint
@@ -13,3 +15,8 @@ def get_keypoint_for_user(user, pk, write=False):
     """The key point, 404 when its customer is out of the user's scope, 403 when they may read but not write."""
     queryset = visible_keypoints(user).select_related("project__customer", "project__owner")
     return get_in_scope(queryset, pk, user, write)
+
+
+def author_choices(user):
+    """Authors a user may filter by: those of the key points they can see."""
+    return get_user_model().objects.filter(keypoints__in=visible_keypoints(user)).distinct()

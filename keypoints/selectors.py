@@ -2,15 +2,15 @@
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Lower, Trim
 from django.utils import timezone
 
 from customers.models import ProjectStatus
 
 from . import timeliness
-from .models import NextStepStatus
-from .stages import STAGES, get_stage
+from .models import KeyPoint, NextStepStatus, StageHistory
+from .stages import STAGES, StageNumber, get_stage
 
 SECONDS_PER_DAY = 86400
 
@@ -143,3 +143,38 @@ def timeliness_by_author(keypoints):
         for row in counts
     ]
     return sorted(rows, key=lambda row: (str(row["author"]), row["author"].pk))
+
+
+# What the dashboard counts and the lists filter by: one definition for both, so that a figure and
+# the list it links to always agree. ------------------------------------------------------------
+
+
+def reached_stage():
+    """The furthest stage a project has reached: the highest stage its history entered, or its stage
+    now (a project skipped ahead has reached the stages it skipped)."""
+    furthest = StageHistory.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    furthest = Subquery(furthest.annotate(top=Max("to_stage")).values("top"))
+    return Greatest(Coalesce(furthest, F("stage")), F("stage"))
+
+
+def lead_rating():
+    """A project's lead rating: that of its newest rated lead-acquisition key point ("" when unrated)."""
+    newest = KeyPoint.objects.filter(project=OuterRef("pk"), stage=StageNumber.LEAD).exclude(lead_rating="")
+    return Coalesce(Subquery(newest.order_by("-occurred_at", "-pk").values("lead_rating")[:1]), Value(""))
+
+
+# Answers to "obstacles" that say there is none (the form requires the field). Compared lower-cased.
+NO_OBSTACLE = (
+    *("", "无", "无。", "没有", "暂无", "无明显障碍"),
+    *("none", "none.", "no", "n/a", "na", "nil", "-", "--", "—", "/"),
+)
+
+
+def obstacle():
+    """A key point's obstacle as counted: its text without surrounding spaces."""
+    return Trim("obstacles")
+
+
+def with_obstacle(keypoints):
+    """The key points that name an obstacle, annotated with it (`obstacle`)."""
+    return keypoints.annotate(obstacle=obstacle(), obstacle_key=Lower(obstacle())).exclude(obstacle_key__in=NO_OBSTACLE)

@@ -51,6 +51,8 @@ class Stage:
     elements: tuple[Element, ...]
     default_stall_days: int
     guidance: str
+    # The chance, in percent, that a deal in this stage is won: the pipeline's weighted value.
+    probability: int
 
     @property
     def own_fields(self):
@@ -81,6 +83,7 @@ STAGES = (
             Element("lead_rating", _("Lead rating (A/B/C) and its basis"), ("lead_rating", "lead_rating_basis")),
         ),
         default_stall_days=14,
+        probability=10,
         guidance=_(
             "Confirm budget, urgency and who decides. Rate the lead A, B or C from those three, "
             "and write down the words the customer used for their need."
@@ -100,6 +103,7 @@ STAGES = (
             Element("decision_process", _("Decision process"), ("decision_process",)),
         ),
         default_stall_days=21,
+        probability=20,
         guidance=_(
             "Ask what hurts most today and what they weigh when choosing. Listen for what they do "
             "not say (training cost, support), and map every step from evaluation to signature."
@@ -117,6 +121,7 @@ STAGES = (
             Element("promised_material", _("Supplementary material promised"), ("promised_material",)),
         ),
         default_stall_days=21,
+        probability=40,
         guidance=_(
             "Tie each highlight to a pain they named. Record every objection word for word, the "
             "answer we gave, and any material we promised to send."
@@ -142,6 +147,7 @@ STAGES = (
             Element("key_obstacles", _("Key obstacles"), ("obstacles",)),
         ),
         default_stall_days=14,
+        probability=60,
         guidance=_(
             "Know your authorised floor price before you sit down. Write down every concession "
             "on both sides and what still blocks agreement."
@@ -160,6 +166,7 @@ STAGES = (
             Element("risks", _("Risks flagged"), ("risks",)),
         ),
         default_stall_days=14,
+        probability=80,
         guidance=_(
             "Check the contract against what was agreed. Note the payment schedule and any "
             "clause that could hurt delivery or collection."
@@ -177,6 +184,7 @@ STAGES = (
             Element("acceptance", _("Acceptance"), ("acceptance",)),
         ),
         default_stall_days=30,
+        probability=100,
         guidance=_(
             "Track each milestone against its date and each payment against the schedule. "
             "Raise a delivery risk as soon as you see it."
@@ -193,6 +201,7 @@ STAGES = (
             Element("renewal", _("Renewal or upsell opportunities"), ("renewal_opportunity",)),
         ),
         default_stall_days=60,
+        probability=100,
         guidance=_(
             "Visit before they call. Record every issue until it is closed, how satisfied they "
             "are, and where a renewal or a further purchase could come from."

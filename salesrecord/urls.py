@@ -13,6 +13,8 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("pipeline/", dashboard_views.pipeline, name="pipeline"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/export/", dashboard_views.dashboard_export, name="dashboard_export"),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
     path("projects/", include("keypoints.project_urls")),

@@ -85,11 +85,16 @@ def test_steps_of_lost_projects_and_done_steps_are_not_on_the_day(client_for, re
     assert "逾期的步骤" not in html and "今天的步骤" not in section(html, "due-today")
 
 
-@pytest.mark.parametrize("role", ["lead", "admin", "manager"])
+@pytest.mark.parametrize("role", ["lead", "admin"])
 def test_those_who_see_everything_see_the_teams_stalls_and_latest_records(client_for, users, book, role):
     with time_machine.travel(WEDNESDAY, tick=False):
         html = client_for(users[role]).get("/").content.decode()
     assert "别人的项目" in section(html, "my-stalled") and "别人的记录" in html
+
+
+def test_a_manager_lands_on_the_dashboard(client_for, manager):
+    response = client_for(manager).get("/")
+    assert response.status_code == 302 and response.url == "/dashboard/"
 
 
 def test_an_empty_day_says_so(client_for, rep):

@@ -92,8 +92,8 @@ def login():
         page.fill("#id_password", password)
         # The footer's language buttons are submit buttons too: take the login form's own.
         page.click("main form button[type=submit]")
-        # Everyone lands on their day (/); the journeys start from the customer list.
-        page.wait_for_url(lambda url: urlsplit(url).path == "/")
+        # Everyone lands on their day (/), a manager on the dashboard; the journeys start from the customer list.
+        page.wait_for_url(lambda url: urlsplit(url).path in ("/", "/dashboard/"))
         page.goto("/customers/")
         return page
 

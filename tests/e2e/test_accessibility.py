@@ -137,12 +137,24 @@ AUDITS = [
     Audit("account: new password", "accounts:user_password", ADMINS, kwargs=lambda d: {"pk": d.users["rep1"].pk}),
     Audit("account: deactivate", "accounts:user_deactivate", ADMINS, kwargs=lambda d: {"pk": d.users["rep1"].pk}),
     # Customers.
-    Audit("home: my day", "home", EVERYONE),
+    # A manager's home is the dashboard (audited below): "/" redirects there.
+    Audit("home: my day", "home", WRITERS),
     Audit("pipeline board", "pipeline", EVERYONE),
     Audit(
         "pipeline board, filtered", "pipeline", EVERYONE, query=lambda d: {"industry": "manufacturing", "stalled": "on"}
     ),
     Audit("pipeline board, invalid filter", "pipeline", EVERYONE, query=lambda d: {"tier": "x"}, status=400),
+    Audit("dashboard", "dashboard", EVERYONE),
+    Audit(
+        "dashboard, filtered",
+        "dashboard",
+        EVERYONE,
+        query=lambda d: {"period": "this_year", "industry": "manufacturing", "source": "inbound", "tier": "key"},
+    ),
+    Audit("dashboard, invalid filter", "dashboard", EVERYONE, query=lambda d: {"period": "custom"}, status=400),
+    Audit(
+        "dashboard export, invalid filter", "dashboard_export", EVERYONE, query=lambda d: {"period": "x"}, status=400
+    ),
     Audit("customer list", "customers:list", EVERYONE),
     Audit(
         "customer list, filtered",

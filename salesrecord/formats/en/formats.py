@@ -5,3 +5,5 @@ DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y H:i"
 SHORT_DATE_FORMAT = DATE_FORMAT
 SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+# A day within its month (the dashboard's weeks): 30 Mar.
+MONTH_DAY_FORMAT = "j M"

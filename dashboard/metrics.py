@@ -1,0 +1,534 @@
+"""The dashboard's figures, each an aggregate computed by the database over the user's scope.
+
+Every figure reads a fixed number of queries whatever the data (its rows are groups, never records),
+and its numbers link to the opportunity list or the ledger with the filters that list the same
+records: the filters there use the same definitions (keypoints.selectors), so the counts agree.
+
+What the period means, figure by figure:
+- pipeline, stalled projects and overdue next steps: now, whatever the period;
+- conversion, time in stage and lead ratings: the projects created in the period (a cohort);
+- signed deals: signed in the period; lost reasons: lost in the period;
+- key points per rep, completeness and obstacles: key points of events in the period.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, FloatField, Q, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from customers import stalls
+from customers.models import LostReason, ProjectStatus
+from keypoints import permissions as keypoint_permissions
+from keypoints import selectors as keypoint_selectors
+from keypoints.filters import UNRATED
+from keypoints.models import LeadRating, NextStepStatus, StageChange, StageHistory
+from keypoints.stage_time import stage_times
+from keypoints.stages import STAGES
+
+from .selectors import deal_value
+
+# How many stalled projects and overdue next steps the page lists (the count links to all of them).
+LIST_LIMIT = 5
+TOP_OBSTACLES = 10
+
+
+@dataclass
+class Scope:
+    """The user's projects and key points narrowed by the filters, the period, and the link parameters."""
+
+    user: object
+    projects: object
+    keypoints: object
+    start: datetime.date
+    end: datetime.date
+    params: dict = field(default_factory=dict)
+    now: datetime.datetime = field(default_factory=timezone.now)
+
+    @classmethod
+    def from_filter(cls, dashboard_filter, now=None):
+        user = dashboard_filter.user
+        params = dashboard_filter.scope_params()
+        narrowing = Q(**{dashboard_filter.filters[name].field_name: value for name, value in params.items()})
+        period = dashboard_filter.date_range
+        return cls(
+            user=user,
+            projects=dashboard_filter.queryset.filter(narrowing),
+            keypoints=keypoint_permissions.visible_keypoints(user).filter(
+                Q(**{f"project__{dashboard_filter.filters[name].field_name}": value for name, value in params.items()})
+            ),
+            start=period.start,
+            end=period.end,
+            params=params,
+            now=now or timezone.now(),
+        )
+
+    @property
+    def today(self):
+        return timezone.localdate(self.now)
+
+    def projects_link(self, **params):
+        return _link("projects:list", {**self.params, **params})
+
+    def ledger_link(self, **params):
+        return _link("keypoints:ledger", {**self.params, **params})
+
+    def cohort(self):
+        """The projects created in the period."""
+        return self.projects.filter(created_at__date__gte=self.start, created_at__date__lte=self.end)
+
+    def period_params(self, prefix, start=None, end=None):
+        """A list's own date range for (part of) the period, e.g. created_from/created_to."""
+        return {f"{prefix}_from": max(start or self.start, self.start), f"{prefix}_to": min(end or self.end, self.end)}
+
+    def keypoints_in_period(self):
+        return self.keypoints.filter(occurred_at__date__gte=self.start, occurred_at__date__lte=self.end)
+
+
+def _link(route, params):
+    return f"{reverse(route)}?{urlencode({key: str(value) for key, value in params.items()})}"
+
+
+def _number(value):
+    """A figure as a chart reads it: an int when whole, else a float; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal | float) and value == int(value):
+        return int(value)
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def chart(kind, unit, labels, *series):
+    """A chart's spec, as static/js/charts.js draws it."""
+    return {
+        "kind": kind,
+        "labels": [str(label) for label in labels],
+        "unit": unit,
+        "series": [
+            {"name": str(name), "values": [_number(value) for value in values], "links": list(links)}
+            for name, values, links in series
+        ],
+    }
+
+
+def _percent(part, whole):
+    return None if not whole else round(part * 100 / whole, 1)
+
+
+# 1. Pipeline by stage -----------------------------------------------------------------------------
+
+
+def win_probability():
+    """Each open deal's chance of being won, in percent, from its stage (keypoints.stages)."""
+    return Case(*(When(stage=stage.number, then=Value(stage.probability)) for stage in STAGES), default=Value(0))
+
+
+def pipeline(scope):
+    money = DecimalField(max_digits=20, decimal_places=2)
+    totals = {
+        row["stage"]: row
+        for row in scope.projects.filter(status=ProjectStatus.OPEN)
+        .order_by()
+        .values("stage")
+        .annotate(
+            count=Count("pk"),
+            value=Sum(deal_value()),
+            weighted=Sum(ExpressionWrapper(deal_value() * win_probability() / Value(100), output_field=money)),
+        )
+    }
+    rows = []
+    for stage in STAGES:
+        found = totals.get(stage.number, {})
+        rows.append(
+            {
+                "stage": stage,
+                "count": found.get("count", 0),
+                "value": _money(found.get("value")),
+                "probability": stage.probability,
+                "weighted": _money(found.get("weighted")),
+                "link": scope.projects_link(stage=stage.number, status=ProjectStatus.OPEN),
+            }
+        )
+    total = {
+        "count": sum(row["count"] for row in rows),
+        "value": sum((row["value"] or 0 for row in rows), Decimal(0)),
+        "weighted": sum((row["weighted"] or 0 for row in rows), Decimal(0)),
+        "link": scope.projects_link(status=ProjectStatus.OPEN),
+    }
+    links = [row["link"] for row in rows]
+    return {
+        "rows": rows,
+        "total": total,
+        "chart": chart(
+            "bar",
+            "money",
+            [row["stage"].label for row in rows],
+            (_("Value"), [row["value"] for row in rows], links),
+            (_("Weighted value"), [row["weighted"] for row in rows], links),
+        ),
+    }
+
+
+def _money(value):
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+# 2. Conversion ------------------------------------------------------------------------------------
+
+
+def conversion(scope):
+    reached = (
+        scope.cohort()
+        .alias(reached=keypoint_selectors.reached_stage())
+        .aggregate(**{f"stage_{stage.number}": Count("pk", filter=Q(reached__gte=stage.number)) for stage in STAGES})
+    )
+    rows, previous = [], None
+    for stage in STAGES:
+        count = reached[f"stage_{stage.number}"]
+        rows.append(
+            {
+                "stage": stage,
+                "count": count,
+                "share": None if previous is None else _percent(count, previous),
+                "link": scope.projects_link(reached=stage.number, **scope.period_params("created")),
+            }
+        )
+        previous = count
+    return {
+        "rows": rows,
+        "chart": chart(
+            "funnel",
+            "count",
+            [row["stage"].label for row in rows],
+            (_("Projects"), [row["count"] for row in rows], [row["link"] for row in rows]),
+        ),
+    }
+
+
+# 3. Time in stage ---------------------------------------------------------------------------------
+
+
+def durations(scope):
+    times = stage_times(scope.cohort(), now=scope.now)
+    rows = []
+    for stage in STAGES:
+        time = times.get(stage.number)
+        rows.append(
+            {
+                "stage": stage,
+                "count": time.count if time else 0,
+                "mean": round(time.mean_days, 1) if time else None,
+                "median": round(time.median_days, 1) if time else None,
+            }
+        )
+    none = [None] * len(rows)
+    return {
+        "rows": rows,
+        "chart": chart(
+            "bar",
+            "days",
+            [row["stage"].label for row in rows],
+            (_("Mean days"), [row["mean"] for row in rows], none),
+            (_("Median days"), [row["median"] for row in rows], none),
+        ),
+    }
+
+
+# 4. Signed deals by month -------------------------------------------------------------------------
+
+
+def _months(start, end):
+    month = start.replace(day=1)
+    while month <= end:
+        yield month
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def signed_by_month(scope):
+    found = {
+        row["month"]: row
+        for row in scope.projects.filter(signed_on__gte=scope.start, signed_on__lte=scope.end)
+        .order_by()
+        .annotate(month=TruncMonth("signed_on"))
+        .values("month")
+        .annotate(count=Count("pk"), amount=Sum("signed_amount"))
+    }
+    rows = []
+    for month in _months(scope.start, scope.end):
+        row = found.get(month, {})
+        month_end = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        rows.append(
+            {
+                "month": month,
+                "label": formats.date_format(month, "YEAR_MONTH_FORMAT"),
+                "count": row.get("count", 0),
+                "amount": _money(row.get("amount")) or Decimal("0.00"),
+                "link": scope.projects_link(**scope.period_params("signed", month, month_end)),
+            }
+        )
+    links = [row["link"] for row in rows]
+    return {
+        "rows": rows,
+        "total": {
+            "count": sum(row["count"] for row in rows),
+            "amount": sum((row["amount"] for row in rows), Decimal(0)),
+            "link": scope.projects_link(**scope.period_params("signed")),
+        },
+        "chart": chart(
+            "bar",
+            "money",
+            [row["label"] for row in rows],
+            (_("Signed amount"), [row["amount"] for row in rows], links),
+        ),
+    }
+
+
+# 5. Stalled projects and overdue next steps -------------------------------------------------------
+
+
+def attention(scope):
+    stalled = stalls.stalled(scope.projects, scope.now)
+    first_stalled = list(stalled.select_related("customer", "owner").order_by("quiet_since", "pk")[:LIST_LIMIT])
+    thresholds = stalls.thresholds()
+    for project in first_stalled:
+        project.stall = stalls.Stall(days=(scope.now - project.quiet_since).days, threshold=thresholds[project.stage])
+    overdue = scope.keypoints.filter(
+        project__status=ProjectStatus.OPEN, next_step_status=NextStepStatus.OPEN, next_step_due__lt=scope.today
+    )
+    return {
+        "stalled_count": stalled.count(),
+        "stalled": first_stalled,
+        "stalled_link": scope.projects_link(stalled="on"),
+        "overdue_count": overdue.count(),
+        "overdue": list(
+            overdue.select_related("project__customer", "next_step_owner").order_by("next_step_due", "pk")[:LIST_LIMIT]
+        ),
+        "overdue_link": scope.ledger_link(overdue="on", project_status=ProjectStatus.OPEN),
+    }
+
+
+# 6. Lead ratings ----------------------------------------------------------------------------------
+
+
+def lead_ratings(scope):
+    found = dict(
+        scope.cohort()
+        .order_by()
+        .annotate(rating=keypoint_selectors.lead_rating())
+        .values_list("rating")
+        .annotate(count=Count("pk"))
+    )
+    rows = []
+    for value, label in [*((rating, rating) for rating in LeadRating.values), ("", _("Unrated"))]:
+        rows.append(
+            {
+                "label": label,
+                "description": LeadRating(value).label if value else _("No rated lead record"),
+                "count": found.get(value, 0),
+                "link": scope.projects_link(rating=value or UNRATED, **scope.period_params("created")),
+            }
+        )
+    total = sum(row["count"] for row in rows)
+    for row in rows:
+        row["share"] = _percent(row["count"], total)
+    return {
+        "rows": rows,
+        "total": total,
+        "chart": chart(
+            "pie",
+            "count",
+            [row["label"] for row in rows],
+            (_("Projects"), [row["count"] for row in rows], [row["link"] for row in rows]),
+        ),
+    }
+
+
+# 7. Key points per rep per week -------------------------------------------------------------------
+
+
+def _weeks(start, end):
+    week = start - datetime.timedelta(days=start.weekday())
+    while week <= end:
+        yield week
+        week += datetime.timedelta(days=7)
+
+
+def _people(ids):
+    return get_user_model().objects.in_bulk(ids)
+
+
+def activity(scope):
+    counts = {
+        (row["author"], timezone.localdate(row["week"])): row["count"]
+        for row in scope.keypoints_in_period()
+        .order_by()
+        .annotate(week=TruncWeek("occurred_at"))
+        .values("author", "week")
+        .annotate(count=Count("pk"))
+    }
+    people = _people({author for author, _week in counts})
+    authors = sorted(people.values(), key=lambda person: (str(person), person.pk))
+    weeks = list(_weeks(scope.start, scope.end))
+    labels = [formats.date_format(week, "MONTH_DAY_FORMAT") for week in weeks]
+
+    def link(author, week):
+        return scope.ledger_link(author=author.pk, **_occurred(scope, week, week + datetime.timedelta(days=6)))
+
+    rows = [
+        {
+            "author": author,
+            "cells": [{"count": counts.get((author.pk, week), 0), "link": link(author, week)} for week in weeks],
+            "total": sum(counts.get((author.pk, week), 0) for week in weeks),
+            "link": scope.ledger_link(author=author.pk, **_occurred(scope)),
+        }
+        for author in authors
+    ]
+    return {
+        "weeks": labels,
+        "rows": rows,
+        "chart": chart(
+            "stacked",
+            "count",
+            labels,
+            *(
+                (row["author"], [cell["count"] for cell in row["cells"]], [cell["link"] for cell in row["cells"]])
+                for row in rows
+            ),
+        ),
+    }
+
+
+def _occurred(scope, start=None, end=None):
+    return scope.period_params("occurred", start, end)
+
+
+# 8. Lost reasons ----------------------------------------------------------------------------------
+
+
+def lost_reasons(scope):
+    found = list(
+        StageHistory.objects.filter(
+            project__in=scope.projects, kind=StageChange.LOST, at__date__gte=scope.start, at__date__lte=scope.end
+        )
+        .order_by()
+        .values("lost_reason")
+        .annotate(count=Count("project", distinct=True))
+        .order_by("-count", "lost_reason")
+    )
+    reasons = LostReason.objects.in_bulk([row["lost_reason"] for row in found if row["lost_reason"]])
+    rows = [
+        {
+            "reason": reasons[row["lost_reason"]] if row["lost_reason"] else _("No reason given"),
+            "count": row["count"],
+            "link": scope.projects_link(lost_reason=row["lost_reason"], **scope.period_params("lost"))
+            if row["lost_reason"]
+            else None,
+        }
+        for row in found
+    ]
+    return {
+        "rows": rows,
+        "chart": chart(
+            "hbar",
+            "count",
+            [row["reason"] for row in rows],
+            (_("Projects lost"), [row["count"] for row in rows], [row["link"] for row in rows]),
+        ),
+    }
+
+
+# 9. Record completeness by rep --------------------------------------------------------------------
+
+
+def completeness(scope):
+    found = list(
+        scope.keypoints_in_period()
+        .order_by()
+        .values("author")
+        .annotate(
+            total=Count("pk"),
+            complete=Count("pk", filter=Q(is_complete=True)),
+            share=ExpressionWrapper(
+                Count("pk", filter=Q(is_complete=True)) * 100.0 / Count("pk"), output_field=FloatField()
+            ),
+        )
+    )
+    people = _people([row["author"] for row in found])
+    rows = sorted(
+        (
+            {
+                "author": people[row["author"]],
+                "total": row["total"],
+                "complete": row["complete"],
+                "incomplete": row["total"] - row["complete"],
+                "share": round(row["share"], 1),
+                "link": scope.ledger_link(author=row["author"], **_occurred(scope)),
+                "incomplete_link": scope.ledger_link(author=row["author"], incomplete="on", **_occurred(scope)),
+            }
+            for row in found
+        ),
+        key=lambda row: (str(row["author"]), row["author"].pk),
+    )
+    return {
+        "rows": rows,
+        "chart": chart(
+            "hbar",
+            "percent",
+            [row["author"] for row in rows],
+            (_("Complete records"), [row["share"] for row in rows], [row["link"] for row in rows]),
+        ),
+    }
+
+
+# 10. Obstacles ------------------------------------------------------------------------------------
+
+
+def obstacles(scope):
+    found = list(
+        keypoint_selectors.with_obstacle(scope.keypoints_in_period())
+        .order_by()
+        .values("obstacle")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "obstacle")[:TOP_OBSTACLES]
+    )
+    rows = [
+        {
+            "obstacle": row["obstacle"],
+            "count": row["count"],
+            "link": scope.ledger_link(obstacle=row["obstacle"], **_occurred(scope)),
+        }
+        for row in found
+    ]
+    return {
+        "rows": rows,
+        "chart": chart(
+            "hbar",
+            "count",
+            [row["obstacle"][:40] for row in rows],
+            (_("Key points"), [row["count"] for row in rows], [row["link"] for row in rows]),
+        ),
+    }
+
+
+FIGURES = {
+    "pipeline": pipeline,
+    "conversion": conversion,
+    "durations": durations,
+    "signed": signed_by_month,
+    "attention": attention,
+    "ratings": lead_ratings,
+    "activity": activity,
+    "lost": lost_reasons,
+    "completeness": completeness,
+    "obstacles": obstacles,
+}
+
+
+def figures(scope):
+    return {name: figure(scope) for name, figure in FIGURES.items()}
