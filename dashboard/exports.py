@@ -82,6 +82,11 @@ def sheets(figures):
         [[row["author"], row["total"], row["incomplete"], row["share"]] for row in figures["completeness"]["rows"]],
     )
     yield (
+        _("Timeliness"),
+        [_("Author"), _("Key points"), _("Later than 24 hours"), _("Within 24 hours (%)")],
+        [[row["author"], row["total"], row["late"], row["share"]] for row in figures["timeliness"]["rows"]],
+    )
+    yield (
         _("Obstacles"),
         [_("Obstacle"), _("Key points")],
         [[row["obstacle"], row["count"]] for row in figures["obstacles"]["rows"]],

@@ -486,6 +486,36 @@ def completeness(scope):
     }
 
 
+# 9b. Timeliness -----------------------------------------------------------------------------------
+
+
+def timeliness(scope):
+    """Per author, how many of the period's key points were written within 24 hours of the event
+    (keypoints.selectors.timeliness_by_author, grouped in SQL)."""
+    found = keypoint_selectors.timeliness_by_author(scope.keypoints_in_period())
+    rows = [
+        {
+            "author": row["author"],
+            "total": row["count"],
+            "within_day": row["within_day"],
+            "late": row["count"] - row["within_day"],
+            "share": round(row["share"] * 100, 1) if row["share"] is not None else None,
+            "link": scope.ledger_link(author=row["author"].pk, **_occurred(scope)),
+            "late_link": scope.ledger_link(author=row["author"].pk, timeliness="late", **_occurred(scope)),
+        }
+        for row in found
+    ]
+    return {
+        "rows": rows,
+        "chart": chart(
+            "hbar",
+            "percent",
+            [str(row["author"]) for row in rows],
+            (_("Recorded within 24 hours"), [row["share"] for row in rows], [row["link"] for row in rows]),
+        ),
+    }
+
+
 # 10. Obstacles ------------------------------------------------------------------------------------
 
 
@@ -526,6 +556,7 @@ FIGURES = {
     "activity": activity,
     "lost": lost_reasons,
     "completeness": completeness,
+    "timeliness": timeliness,
     "obstacles": obstacles,
 }
 

@@ -1,10 +1,13 @@
 """The dashboard (/dashboard/): every figure exact on the hand-built book (tests/dashboard/conftest.py),
 over the user's scope, narrowed by its filters, in a fixed number of queries."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
+from keypoints.models import KeyPoint
 from tests.factories import ProjectFactory
 
 from .conftest import Q2, at, record
@@ -173,6 +176,22 @@ def test_completeness_is_the_share_of_each_authors_complete_records(figures, lea
     assert (rows[other_rep]["total"], rows[other_rep]["incomplete"], rows[other_rep]["share"]) == (2, 2, 0.0)
 
 
+# 9b. Timeliness -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("after", "late", "share"),
+    [(datetime.timedelta(hours=2), 0, 100.0), (datetime.timedelta(hours=24), 0, 100.0),
+     (datetime.timedelta(hours=24, seconds=1), 5, 0.0)],
+)  # fmt: skip
+def test_timeliness_is_each_authors_share_written_within_24_hours(figures, lead, rep, other_rep, after, late, share):
+    KeyPoint.objects.filter(author=rep).update(created_at=F("occurred_at") + after)
+    KeyPoint.objects.filter(author=other_rep).update(created_at=F("occurred_at") + datetime.timedelta(days=3))
+    rows = {row["author"]: row for row in figures(lead)["timeliness"]["rows"]}
+    assert (rows[rep]["total"], rows[rep]["late"], rows[rep]["share"]) == (5, late, share)
+    assert (rows[other_rep]["total"], rows[other_rep]["late"], rows[other_rep]["share"]) == (2, 2, 0.0)
+
+
 # 10. Obstacles --------------------------------------------------------------------------------------
 
 
@@ -289,10 +308,10 @@ def test_the_header_links_the_dashboard_for_everyone(client_for, rep):
 def test_the_page_emits_each_chart_with_its_spec_and_an_accessible_table(client_for, lead, book, at_now):
     html = client_for(lead).get("/dashboard/", Q2).content.decode()
     for chart_id in ("pipeline", "conversion", "durations", "signed", "ratings", "activity", "lost", "completeness",
-                     "obstacles"):  # fmt: skip
+                     "timeliness", "obstacles"):  # fmt: skip
         assert f'data-chart="{chart_id}" role="img" aria-label="' in html
         assert f'<script id="chart-{chart_id}" type="application/json">' in html
-    assert html.count("<caption") == 9 and 'th scope="col"' in html and 'tabindex="0" role="region"' in html
+    assert html.count("<caption") == 10 and 'th scope="col"' in html and 'tabindex="0" role="region"' in html
 
 
 # Queries --------------------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ def rows(sheet):
 def test_the_export_holds_every_table_with_its_numbers(client_for, lead, rep, book, at_now):
     book_file = workbook(client_for(lead).get("/dashboard/export/", Q2))
     assert book_file.sheetnames == [
-        "销售管道", "阶段转化", "各阶段停留天数", "按月签约", "停滞与逾期", "线索评级", "每周关键点",
-        "丢单原因", "完整度", "障碍",
+        "销售管道", "阶段转化", "各阶段天数", "按月签约", "停滞与逾期", "线索评级", "每周关键点",
+        "丢单原因", "完整度", "记录及时性", "障碍",
     ]  # fmt: skip
     pipeline = book_file["销售管道"]
     assert pipeline.freeze_panes == "A2" and pipeline.auto_filter.ref == "A1:E9"
@@ -34,11 +34,13 @@ def test_the_export_holds_every_table_with_its_numbers(client_for, lead, rep, bo
     assert table[3] == ["3. 方案呈现", 1, 1000000, 40, 400000]
     assert table[8] == ["合计", 4, 2600000, None, 1820000]
     assert [row[1] for row in rows(book_file["阶段转化"])[1:]] == [6, 3, 3, 2, 1, 1, 0]
-    assert rows(book_file["各阶段停留天数"])[1] == ["1. 线索获取", 5, 4.8, 4]
+    assert rows(book_file["各阶段天数"])[1] == ["1. 线索获取", 5, 4.8, 4]
     assert rows(book_file["按月签约"])[2][1:] == [2, 1400000]
     assert rows(book_file["障碍"])[1:] == [["价格太高", 3], ["预算未批", 2], ["竞争对手", 1]]
     completeness = {row[0]: row[1:] for row in rows(book_file["完整度"])[1:]}
     assert completeness[str(rep)] == [5, 2, 60]
+    timeliness = {row[0]: row[1:] for row in rows(book_file["记录及时性"])[1:]}
+    assert timeliness[str(rep)][0] == 5 and sum(timeliness[str(rep)][1:2]) <= 5
     weeks = rows(book_file["每周关键点"])
     assert weeks[0][0] == "记录人" and weeks[0][1] == "3月30日" and weeks[0][-1] == "合计"
 

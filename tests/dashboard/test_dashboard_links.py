@@ -28,6 +28,9 @@ def drill_downs(context):
     for row in context["completeness"]["rows"]:
         yield "completeness", row["total"], row["link"]
         yield "incomplete", row["incomplete"], row["incomplete_link"]
+    for row in context["timeliness"]["rows"]:
+        yield "timeliness", row["total"], row["link"]
+        yield "late", row["late"], row["late_link"]
 
 
 def listed(client, link):
@@ -82,3 +85,7 @@ def test_a_reps_figures_count_only_their_scope(client_for, rep, lead, book, at_n
     assert [row["count"] for row in context["lost"]["rows"]] == [1, 1]
     # The lead logged on the rep's customer: in the rep's scope, so counted.
     assert {row["author"] for row in context["completeness"]["rows"]} == {rep, lead}
+    assert {row["author"] for row in context["timeliness"]["rows"]} == {rep, lead}
+    assert sum(row["total"] for row in context["timeliness"]["rows"]) == sum(
+        row["total"] for row in context["completeness"]["rows"]
+    )
