@@ -201,4 +201,4 @@ def test_phone_menu_opens_and_is_walked_by_keyboard(page, login):
     expect(menu).to_have_class(OPEN_MENU)
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/projects/$"))
+    page.wait_for_url(re.compile(r"/dashboard/$"))
