@@ -17,6 +17,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize("viewport", [PHONE["viewport"], {"width": 1280, "height": 900}], ids=["375", "1280"])
 def test_the_manager_lands_on_the_dashboard_filters_it_and_drills_into_a_stalled_project(page, viewport):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_viewport_size(viewport)
     page.goto("/accounts/login/")
     page.fill("#id_username", "manager")
@@ -41,6 +44,11 @@ def test_the_manager_lands_on_the_dashboard_filters_it_and_drills_into_a_stalled
     query = parse_qs(urlsplit(page.url).query)
     assert query["period"] == ["this_year"] and query["owner"] == [str(owner.pk)]
     expect(page.get_by_test_id("stalled-count")).to_contain_text(str(expected))
+    # Every chart on the page is drawn (ECharts puts a canvas in it), with no script or policy error.
+    charts = page.locator(".chart[data-chart]")
+    assert charts.count() >= 5
+    expect(page.locator(".chart.chart-drawn canvas")).to_have_count(charts.count())
+    assert errors == [], errors
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"the dashboard scrolls sideways: {width}px"
 
