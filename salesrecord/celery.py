@@ -13,6 +13,7 @@ app.autodiscover_tasks()
 for folder in (
     app.conf.broker_transport_options.get("data_folder_in", ""),
     app.conf.broker_transport_options.get("processed_folder", ""),
+    app.conf.broker_transport_options.get("control_folder", ""),
 ):
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """Configuration by environment: what the app refuses, and what it defaults to."""
 
+import json
 import os
 import subprocess
 import sys
@@ -42,3 +43,14 @@ def test_database_url_switches_to_postgresql():
     assert run_python(code, DEBUG="1").stdout.strip().endswith("sqlite3")
     on_pg = run_python(code, DEBUG="1", DATABASE_URL="postgres://u@db:5432/x").stdout.strip()
     assert on_pg == "django.db.backends.postgresql"
+
+
+def test_file_broker_keeps_every_folder_under_var_dir(tmp_path):
+    code = "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='salesrecord.settings'; django.setup(); "
+    code += "from django.conf import settings as s; print(json.dumps(s.CELERY_BROKER_TRANSPORT_OPTIONS))"
+    result = run_python(code, DEBUG="1", VAR_DIR=str(tmp_path))
+    options = json.loads(result.stdout)
+    folders = {key: value for key, value in options.items() if key.endswith("_folder") or key.startswith("data_folder")}
+    # kombu writes its exchange table to ./control unless told where: never into the source tree.
+    assert {"data_folder_in", "data_folder_out", "processed_folder", "control_folder"} <= folders.keys()
+    assert all(value.startswith(str(tmp_path)) for value in folders.values()), folders
