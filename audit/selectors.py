@@ -131,7 +131,8 @@ class _Names:
 
     def fetch(self):
         for model, ids in self.wanted.items():
-            self.found[model] = model._default_manager.in_bulk(ids)
+            # Archived records are named too (their base manager holds every row).
+            self.found[model] = model._base_manager.in_bulk(ids)
 
     def name(self, model, pk):
         found = self.found.get(model, {}).get(pk)

@@ -23,7 +23,7 @@ def _sources(user, **filters):
 
 @require_GET
 def customer_history(request, pk):
-    customer = customer_permissions.get_customer_for_user(request.user, pk)
+    customer = customer_permissions.get_customer_for_user(request.user, pk, include_archived=True)
     page = page_of_entries(
         _sources(request.user, customer={"id": customer.pk}, contact={"customer_id": customer.pk}),
         request.GET.get("page"),
@@ -33,7 +33,7 @@ def customer_history(request, pk):
 
 @require_GET
 def project_history(request, pk):
-    project = customer_permissions.get_project_for_user(request.user, pk)
+    project = customer_permissions.get_project_for_user(request.user, pk, include_archived=True)
     by_project = {"project_id": project.pk}
     sources = _sources(
         request.user, project={"id": project.pk}, member=by_project, step=by_project, keypoint=by_project
@@ -44,7 +44,7 @@ def project_history(request, pk):
 
 @require_GET
 def keypoint_history(request, pk):
-    keypoint = keypoint_permissions.get_keypoint_for_user(request.user, pk)
+    keypoint = keypoint_permissions.get_keypoint_for_user(request.user, pk, include_archived=True)
     page = page_of_entries(_sources(request.user, keypoint={"id": keypoint.pk}), request.GET.get("page"))
     return render(request, "audit/history.html", {"record": keypoint, "page": page, "back": keypoint.project})
 

@@ -25,6 +25,45 @@ def money_field(verbose_name, **kwargs):
     )
 
 
+class LiveManager(models.Manager):
+    """Records not archived: what every list, dashboard, reminder and scope starts from."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
+class Archivable(models.Model):
+    """A record that is archived and restored rather than deleted (归档).
+
+    `objects` holds the live records only, so that an archived one leaves every list, dashboard and
+    reminder without each of them having to remember it; `all_objects` holds them all (the archive page,
+    the duplicate check, history). Rows archived together (a customer with its projects, contacts and
+    key points) share a batch, and are restored together.
+    """
+
+    archived_at = models.DateTimeField(_("archived on"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    archive_batch = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
+
+    objects = LiveManager()
+    all_objects = models.Manager()  # noqa: DJ012 (the first manager declared is the default: the live one)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+
 class Industry(models.TextChoices):
     MANUFACTURING = "manufacturing", _("Manufacturing")
     FINANCE = "finance", _("Finance")
@@ -45,7 +84,7 @@ class Tier(models.TextChoices):
     NORMAL = "normal", _("Normal")
 
 
-class Customer(models.Model):
+class Customer(Archivable):
     legal_name = models.CharField(_("legal name"), max_length=200, help_text=_("Exactly as on the business licence."))
     # The legal name as compared for duplicates (validators.customer_name_key), kept by save().
     name_key = models.CharField(max_length=200, unique=True, editable=False)
@@ -115,7 +154,7 @@ class Stance(models.TextChoices):
     OPPONENT = "opponent", _("Opponent")
 
 
-class Contact(models.Model):
+class Contact(Archivable):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=64)
     title = models.CharField(_("title"), max_length=64, blank=True)
@@ -172,7 +211,7 @@ class LostReason(models.Model):
         return self.name
 
 
-class Project(models.Model):
+class Project(Archivable):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(_("project name"), max_length=200)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)

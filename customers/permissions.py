@@ -5,6 +5,8 @@
 - Everyone but the manager may change what they see; the manager's writes are refused (403).
 - Only admin and sales lead reassign ownership; only the admin hands over everything a person holds.
 - Projects, contacts, team members and decision steps scope through their customer.
+- Archived records are in nobody's scope (the live managers leave them out). Leads and admins archive
+  and restore, and find archived records on the archive page; only the admin deletes one for good.
 """
 
 from collections import defaultdict
@@ -102,6 +104,29 @@ def can_hand_over_everything(user):
     return user.is_authenticated and user.is_active and user.role == Role.ADMIN
 
 
+def can_archive(user):
+    """Archive and restore customers, projects, contacts and key points: sales leads and admins."""
+    return can_write(user) and _leads_the_team(user)
+
+
+def can_delete_for_good(user):
+    """Delete an archived record for good, after confirming: the admin only."""
+    return can_write(user) and user.role == Role.ADMIN
+
+
+def archived(model, user):
+    """The archived records of a kind this user may find: every one for those who see every customer
+    (the manager reads them, and is refused any change), none for a rep."""
+    if sees_every_customer(user):
+        return model.all_objects.filter(archived_at__isnull=False)
+    return model.all_objects.none()
+
+
+def require_archive(user):
+    if not can_archive(user):
+        raise PermissionDenied
+
+
 def require_write(user):
     if not can_write(user):
         raise PermissionDenied
@@ -117,7 +142,16 @@ def require_hand_over_everything(user):
         raise PermissionDenied
 
 
-def get_in_scope(queryset, pk, user, write):
+def get_in_scope(queryset, pk, user, write, include_archived=False):
+    """The record, 404 when out of the user's scope, 403 when they may read but not write.
+
+    include_archived: an archived record is found too, by those who may find it (archived()).
+    """
+    if include_archived:
+        model = queryset.model
+        queryset = model.all_objects.filter(
+            Q(pk__in=queryset.values("pk")) | Q(pk__in=archived(model, user).values("pk"))
+        )
     try:
         obj = queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
@@ -127,18 +161,19 @@ def get_in_scope(queryset, pk, user, write):
     return obj
 
 
-def get_customer_for_user(user, pk, write=False):
+def get_customer_for_user(user, pk, write=False, include_archived=False):
     """The customer, 404 when out of the user's scope, 403 when they may read but not write."""
-    return get_in_scope(visible_customers(user).select_related("owner"), pk, user, write)
+    return get_in_scope(visible_customers(user).select_related("owner"), pk, user, write, include_archived)
 
 
-def get_project_for_user(user, pk, write=False):
-    return get_in_scope(visible_projects(user).select_related("customer", "owner"), pk, user, write)
+def get_project_for_user(user, pk, write=False, include_archived=False):
+    queryset = visible_projects(user).select_related("customer", "owner")
+    return get_in_scope(queryset, pk, user, write, include_archived)
 
 
-def get_contact_for_user(user, pk, write=False):
+def get_contact_for_user(user, pk, write=False, include_archived=False):
     queryset = Contact.objects.filter(customer__in=visible_customers(user)).select_related("customer")
-    return get_in_scope(queryset, pk, user, write)
+    return get_in_scope(queryset, pk, user, write, include_archived)
 
 
 def get_member_for_user(user, pk, write=False):

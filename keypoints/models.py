@@ -7,7 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from customers.models import NOT_NEGATIVE, Contact, LostReason, Project, ProjectStatus, Source, money_field
+from customers.models import NOT_NEGATIVE, Archivable, Contact, LostReason, Project, ProjectStatus, Source, money_field
 from salesrecord.text import cny
 
 from .stages import StageNumber, get_stage
@@ -42,7 +42,7 @@ class NextStepStatus(models.TextChoices):
     DONE = "done", _("Done")
 
 
-class KeyPoint(models.Model):
+class KeyPoint(Archivable):
     """One event in a sale, complete in its elements (一事一记, 要素完整)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="keypoints")

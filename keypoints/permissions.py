@@ -11,10 +11,10 @@ def visible_keypoints(user):
     return KeyPoint.objects.filter(project__customer__in=visible_customers(user))
 
 
-def get_keypoint_for_user(user, pk, write=False):
+def get_keypoint_for_user(user, pk, write=False, include_archived=False):
     """The key point, 404 when its customer is out of the user's scope, 403 when they may read but not write."""
     queryset = visible_keypoints(user).select_related("project__customer", "project__owner")
-    return get_in_scope(queryset, pk, user, write)
+    return get_in_scope(queryset, pk, user, write, include_archived)
 
 
 def author_choices(user):

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from customers import permissions
 from customers.models import Project, ProjectStatus
 
-from . import stage_time
+from . import selectors, stage_time
 from .models import KeyPoint, StageChange, StageHistory
 from .stages import STAGES, StageNumber
 
@@ -289,7 +289,7 @@ def build(project, now=None):
     keypoints = list(
         project.keypoints.order_by("occurred_at", "pk")
         .select_related("next_step_owner")
-        .prefetch_related("customer_participants")
+        .prefetch_related(selectors.attended_contacts())
     )
     started_on = _at_local_date(project.started_at or project.created_at)
     result = outcome(project)

@@ -6,7 +6,7 @@ from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, Lower, Trim
 from django.utils import timezone
 
-from customers.models import ProjectStatus
+from customers.models import Contact, ProjectStatus
 
 from . import timeliness
 from .models import KeyPoint, NextStepStatus, StageHistory
@@ -49,7 +49,12 @@ def with_timeline_relations(keypoints):
     """Everything a timeline or ledger row shows, in a fixed number of queries."""
     return keypoints.select_related(
         "author", "next_step_owner", "project__customer__owner", "project__owner"
-    ).prefetch_related(Prefetch("our_participants"), Prefetch("customer_participants"))
+    ).prefetch_related(Prefetch("our_participants"), attended_contacts())
+
+
+def attended_contacts():
+    """The contacts who attended, archived ones too: a contact who has left still met us then."""
+    return Prefetch("customer_participants", queryset=Contact.all_objects.all())
 
 
 def ledger_rows(keypoints):

@@ -6,7 +6,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import versions
-from customers.models import Project, ProjectStatus
+from customers.models import Contact, Customer, Project, ProjectStatus
+from customers.services import (
+    lock_row,
+    mark_archived,
+    mark_restored,
+    new_batch,
+    refuse_if_archived,
+    refuse_restore_under_archived,
+)
 
 from .models import KeyPoint, NextStepStatus, StageChange, StageHistory
 from .stages import STAGES, StageNumber, get_stage
@@ -97,6 +105,7 @@ def keypoint_create(*, keypoint, actor, our_participants, customer_participants)
 
 @transaction.atomic
 def keypoint_update(*, keypoint, actor, our_participants, customer_participants, seen=None):
+    _lock(keypoint.project)  # the project before its key point, in the order archiving locks them
     versions.lock_unchanged(keypoint, seen)
     return _save_keypoint_locked(
         keypoint, our_participants=our_participants, customer_participants=customer_participants
@@ -119,7 +128,10 @@ def next_step_set_done(*, keypoint, actor, done):
 
 
 def _lock(project):
-    return Project.objects.select_for_update().get(pk=project.pk)
+    """The project's row, locked; a project archived meanwhile refuses every change."""
+    locked = lock_row(project)
+    refuse_if_archived(locked)
+    return locked
 
 
 def _refuse_if_stale(locked, seen_stage, seen_status):
@@ -235,6 +247,7 @@ def project_create(*, project, actor, reason=""):
         raise ValidationError(_("Say why the project starts past lead acquisition."), code="reason_required")
     if project.owner_id is None:
         project.owner = actor
+    refuse_if_archived(lock_row(project.customer))
     project.stage = StageNumber.LEAD
     project.status = ProjectStatus.OPEN
     project.save()
@@ -348,3 +361,95 @@ def project_reopen(*, project, actor, reason="", seen_stage=None, seen_status=No
         reason=reason.strip(),
     )
     return _done(project, locked, row)
+
+
+# Archive and restore ----------------------------------------------------------------------------
+#
+# Locks go parent first (customer, its contacts, its projects, their key points), as every other write
+# here takes them, so that two never wait on each other.
+
+
+def _archive_projects(projects, *, actor, batch, at):
+    archived = mark_archived(projects, actor=actor, batch=batch, at=at)
+    mark_archived(KeyPoint.all_objects.filter(project__in=[p.pk for p in archived]), actor=actor, batch=batch, at=at)
+
+
+@transaction.atomic
+def customer_archive(*, customer, actor):
+    """Archive a customer with its contacts, projects and their key points: all leave lists, dashboards
+    and reminders, keep their history, and come back together on restore."""
+    locked = lock_row(customer)
+    if locked.archived_at is None:
+        batch, at = new_batch()
+        mark_archived(Customer.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
+        mark_archived(Contact.all_objects.filter(customer=locked), actor=actor, batch=batch, at=at)
+        _archive_projects(Project.all_objects.filter(customer=locked), actor=actor, batch=batch, at=at)
+    return lock_row(customer)
+
+
+@transaction.atomic
+def customer_restore(*, customer, actor):
+    locked = lock_row(customer)
+    if locked.archived_at is not None:
+        batch = locked.archive_batch
+        for model in (Customer, Contact, Project, KeyPoint):
+            mark_restored(model, batch=batch, actor=actor)
+    return lock_row(customer)
+
+
+@transaction.atomic
+def project_archive(*, project, actor):
+    """Archive a project with its key points."""
+    lock_row(project.customer)
+    locked = lock_row(project)
+    if locked.archived_at is None:
+        batch, at = new_batch()
+        _archive_projects(Project.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
+    return lock_row(project)
+
+
+@transaction.atomic
+def project_restore(*, project, actor):
+    customer = lock_row(project.customer)
+    locked = lock_row(project)
+    if locked.archived_at is not None:
+        refuse_restore_under_archived(customer)
+        for model in (Project, KeyPoint):
+            mark_restored(model, batch=locked.archive_batch, actor=actor)
+    return lock_row(project)
+
+
+def _keep_contract_on_record(project):
+    _sync_outcome(project)
+    if project.stage >= StageNumber.CONTRACT and not _recorded_contracts(project).exists():
+        raise ValidationError(
+            _(
+                "The project is at or past contract signing and this is its contract key point: it stays. "
+                "Move the project back first, or archive the whole project."
+            ),
+            code="contract_required",
+        )
+
+
+@transaction.atomic
+def keypoint_archive(*, keypoint, actor):
+    """Archive one key point (logged by mistake, say). A signed project's only contract stays."""
+    project = lock_row(keypoint.project)
+    locked = lock_row(keypoint)
+    if locked.archived_at is None:
+        batch, at = new_batch()
+        mark_archived(KeyPoint.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
+        if project.archived_at is None:
+            _keep_contract_on_record(project)
+    return lock_row(keypoint)
+
+
+@transaction.atomic
+def keypoint_restore(*, keypoint, actor):
+    project = lock_row(keypoint.project)
+    locked = lock_row(keypoint)
+    if locked.archived_at is not None:
+        refuse_restore_under_archived(project)
+        mark_restored(KeyPoint, batch=locked.archive_batch, actor=actor)
+        _sync_outcome(project)
+    return lock_row(keypoint)

@@ -214,7 +214,7 @@ def _existing_for_token(token):
         token = uuid.UUID(str(token))
     except ValueError:
         return None
-    return KeyPoint.objects.filter(client_token=token).first()
+    return KeyPoint.all_objects.filter(client_token=token).first()
 
 
 def _already_sent(request, project, already):

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     # Commands for the whole installation (backup, restore): salesrecord/management/commands.
     "salesrecord",
     "audit",
+    "archive",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "reminders.context_processors.reminders",
                 "accounts.context_processors.accounts",
+                "customers.context_processors.customers",
             ],
         },
     },

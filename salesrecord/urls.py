@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("reminders.notification_urls")),
     path("reminders/", include("reminders.urls")),
     path("history/", include("audit.urls")),
+    path("archive/", include("archive.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
