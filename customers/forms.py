@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from keypoints.stages import StageNumber
 from salesrecord.forms import formfield_callback
 
-from . import permissions
+from . import duplicates, permissions
 from .models import Contact, Customer, DecisionStep, Project, ProjectMember
 from .services import find_duplicate_customer
 from .validators import normalize_credit_code, normalize_phone, validate_credit_code
@@ -50,6 +50,7 @@ class CustomerForm(VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if permissions.can_reassign(user):
             self.fields["owner"].queryset = permissions.assignable_owners()
             if not self.instance.pk:
@@ -71,10 +72,21 @@ class CustomerForm(VersionedForm):
             self._raise_if_duplicate(legal_name="", credit_code=code)
         return code
 
-    def _raise_if_duplicate(self, **lookup):
-        existing = find_duplicate_customer(**lookup, exclude_pk=self.instance.pk)
+    def _raise_if_duplicate(self, *, legal_name, credit_code=""):
+        existing = find_duplicate_customer(legal_name=legal_name, credit_code=credit_code, exclude_pk=self.instance.pk)
         if existing is not None:
+            duplicates.record_answer(user=self.user, existing=existing, legal_name=legal_name, credit_code=credit_code)
             raise forms.ValidationError(duplicate_customer_message(existing), code="duplicate")
+
+    def refuse_duplicate(self, existing):
+        """A duplicate that the save met after the form's check passed (saved meanwhile by someone else)."""
+        duplicates.record_answer(
+            user=self.user,
+            existing=existing,
+            legal_name=self.cleaned_data.get("legal_name", ""),
+            credit_code=self.cleaned_data.get("credit_code", ""),
+        )
+        self.add_error(None, duplicate_customer_message(existing))
 
 
 class ContactForm(VersionedForm):

@@ -14,7 +14,6 @@ from .forms import (
     DecisionStepForm,
     ProjectForm,
     ProjectMemberForm,
-    duplicate_customer_message,
 )
 from .models import Contact, DecisionStep, Project, ProjectMember
 
@@ -52,7 +51,7 @@ def customer_create(request):
         try:
             customer = services.customer_create(customer=form.save(commit=False), actor=request.user)
         except services.DuplicateCustomer as exc:
-            form.add_error(None, duplicate_customer_message(exc.existing))
+            form.refuse_duplicate(exc.existing)
         else:
             messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.legal_name})
             return redirect("customers:detail", pk=customer.pk)
@@ -88,7 +87,7 @@ def customer_edit(request, pk):
                 lambda seen: services.customer_update(customer=form.save(commit=False), actor=request.user, seen=seen),
             )
         except services.DuplicateCustomer as exc:
-            form.add_error(None, duplicate_customer_message(exc.existing))
+            form.refuse_duplicate(exc.existing)
         else:
             if done:
                 messages.success(request, _("Customer saved."))
