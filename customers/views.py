@@ -55,7 +55,7 @@ def customer_create(request):
         else:
             messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.legal_name})
             return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/customer_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "customers/customer_form.html", {"form": form}, status=form_status(form))
 
 
 def customer_detail(request, pk):
@@ -231,9 +231,12 @@ def saved(form, save):
 
 
 def form_status(form):
-    """409 when the record changed under the form, 400 for other errors."""
+    """409 when the record changed under the form, 429 when its duplicate check was refused (too many
+    lookups), 400 for other errors."""
     if getattr(form, "stale", False):
         return 409
+    if getattr(form, "throttled", False):
+        return 429
     return 400 if form.errors else 200
 
 
