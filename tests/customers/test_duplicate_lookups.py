@@ -2,12 +2,14 @@
 window, and each answer about a customer outside their scope is kept for the audit log."""
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
 from django.forms.forms import NON_FIELD_ERRORS
 from django.urls import reverse
 
+from customers import duplicates
 from customers import forms as customer_forms
 from customers.models import Customer, DuplicateLookup
 from tests.factories import CustomerFactory, ProjectFactory, ProjectMemberFactory, valid_credit_code
@@ -257,3 +259,18 @@ def test_answers_about_others_customers_count_against_the_limit(client_for, rep,
 
     assert [response.status_code for response in responses] == [400] * limit + [429]
     assert DuplicateLookup.objects.count() == limit
+
+
+def test_lookups_at_the_same_moment_each_take_their_own_count(rep, limit):
+    # add() and incr() are atomic in the cache (Redis in CI), so no two threads read the same count.
+    def ask(_):
+        try:
+            duplicates.count_lookup(rep)
+        except duplicates.TooManyLookups:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answered = list(pool.map(ask, range(4 * limit)))
+
+    assert answered.count(True) == limit
