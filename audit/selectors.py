@@ -3,7 +3,8 @@
 A page of entries costs a fixed number of queries whatever its size: one to count and one to pick the
 page across the history tables (UNION ALL), then per kind on the page one for its rows, one for the
 rows before them (to compare with), one per participant list, and one per kind of related record
-shown by name (people, customers, contacts, projects, lost reasons).
+shown by name (people, customers, contacts, projects, lost reasons); the duplicate check's answers on
+the page, one query with the people they name.
 """
 
 import datetime
@@ -36,6 +37,7 @@ class Action:
 
 
 ACTION_LABELS = {Action.CREATED: _("created"), Action.CHANGED: _("changed"), Action.DELETED: _("deleted")}
+LOOKED_UP = _("looked up")
 
 
 @dataclass
@@ -54,16 +56,25 @@ class Entry:
     url: str = ""
 
     @property
+    def user(self):
+        return getattr(self.row, self.kind.user_field)
+
+    @property
+    def date(self):
+        return getattr(self.row, self.kind.date_field)
+
+    @property
     def action(self):
-        return ACTION_LABELS[self.row.history_type]
+        return ACTION_LABELS[self.row.history_type] if self.kind.is_history else LOOKED_UP
 
     @property
     def is_created(self):
-        return self.row.history_type == Action.CREATED
+        """Its fields are shown with their values alone, with nothing before them."""
+        return not self.kind.is_history or self.row.history_type == Action.CREATED
 
     @property
     def is_deleted(self):
-        return self.row.history_type == Action.DELETED
+        return self.kind.is_history and self.row.history_type == Action.DELETED
 
 
 # The record a row hangs off: its page already says which, so a new row does not repeat it.
@@ -194,6 +205,20 @@ def _record(kind, row, names):
     return f"{when} · {row.get_stage_display()}", reverse("projects:detail", args=[row.project_id])
 
 
+def _lookup_entries(kind, ids):
+    """{id: Entry} for the duplicate check's answers: what was asked, and the customer and owner named."""
+    entries = {}
+    for row in kind.rows.objects.filter(id__in=ids).select_related("user", "owner"):
+        url = reverse("customers:detail", args=[row.customer_id]) if row.customer_id else ""
+        entry = Entry(kind=kind, row=row, record=row.customer_name, url=url)
+        for name in ("legal_name", "credit_code", "owner"):
+            value = getattr(row, name)
+            if value not in (None, ""):
+                entry.changes.append(Change(capfirst(row._meta.get_field(name).verbose_name), EMPTY, str(value)))
+        entries[row.id] = entry
+    return entries
+
+
 def entries_for(keys):
     """[(kind key, history id)] → [Entry] in the same order."""
     ids = defaultdict(list)
@@ -201,8 +226,12 @@ def entries_for(keys):
         ids[key].append(history_id)
     names = _Names()
     pending = {}
+    done = {}
     for key, history_ids in ids.items():
         kind = KINDS[key]
+        if not kind.is_history:
+            done[key] = _lookup_entries(kind, history_ids)
+            continue
         rows = _with_previous(kind, history_ids)
         if key == "member":
             user_field = kind.model._meta.get_field("user")
@@ -213,6 +242,9 @@ def entries_for(keys):
     names.fetch()
     result = []
     for key, history_id in keys:
+        if key in done:
+            result.append(done[key][history_id])
+            continue
         kind, fields, rows = pending[key]
         row, now, before = rows[history_id]
         record, url = _record(kind, row, names)
@@ -230,13 +262,15 @@ def entries_for(keys):
 
 
 def page_of_entries(sources, number):
-    """sources: [(kind, history queryset)], already scoped and filtered. A page of entries, newest first."""
+    """sources: [(kind, queryset of its rows)], already scoped and filtered. A page of entries, newest first."""
     picks = [
-        queryset.order_by().values_list("history_date", "history_id", Value(kind.key, output_field=CharField()))
+        queryset.order_by().values_list(kind.date_field, kind.id_field, Value(kind.key, output_field=CharField()))
         for kind, queryset in sources
     ]
     combined = picks[0].union(*picks[1:], all=True) if len(picks) > 1 else picks[0]
-    combined = combined.order_by("-history_date", "-history_id")
+    # A union's columns carry the names of its first query's.
+    first = sources[0][0]
+    combined = combined.order_by(f"-{first.date_field}", f"-{first.id_field}")
     page = Paginator(combined, PAGE_SIZE).get_page(number)
     page.object_list = entries_for([(key, history_id) for _date, history_id, key in page.object_list])
     return page

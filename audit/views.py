@@ -58,13 +58,19 @@ def audit_log(request):
     if form.is_bound and not form.is_valid():
         return render(request, "audit/log.html", {"form": form, "page": None}, status=INVALID)
     data = form.cleaned_data if form.is_bound else {}
+    keys = [data["kind"]] if data.get("kind") else list(KINDS)
+    filters = {key: _log_filter(KINDS[key], data) for key in keys}
+    page = page_of_entries(_sources(request.user, **filters), request.GET.get("page"))
+    return render(request, "audit/log.html", {"form": form, "page": page})
+
+
+def _log_filter(kind, data):
+    """The audit log's filters, on where this kind keeps who and when."""
     where = {}
     if data.get("user"):
-        where["history_user"] = data["user"]
+        where[kind.user_field] = data["user"]
     if data.get("date_from"):
-        where["history_date__date__gte"] = data["date_from"]
+        where[f"{kind.date_field}__date__gte"] = data["date_from"]
     if data.get("date_to"):
-        where["history_date__date__lte"] = data["date_to"]
-    keys = [data["kind"]] if data.get("kind") else list(KINDS)
-    page = page_of_entries(_sources(request.user, **dict.fromkeys(keys, where)), request.GET.get("page"))
-    return render(request, "audit/log.html", {"form": form, "page": page})
+        where[f"{kind.date_field}__date__lte"] = data["date_to"]
+    return where

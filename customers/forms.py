@@ -1,13 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from keypoints.stages import StageNumber
 from salesrecord.forms import formfield_callback
 
-from . import permissions
+from . import duplicates, permissions
 from .models import Contact, Customer, DecisionStep, Project, ProjectMember
 from .services import find_duplicate_customer
-from .validators import normalize_credit_code, normalize_phone, validate_credit_code
+from .validators import customer_name_key, normalize_credit_code, normalize_phone, validate_credit_code
 from .versions import VersionedForm
 
 
@@ -16,6 +17,14 @@ def duplicate_customer_message(existing):
         "name": existing.legal_name,
         "owner": existing.owner,
     }
+
+
+def too_many_lookups_message(minutes):
+    return ngettext(
+        "Too many customer lookups for now: try again in %(minutes)d minute.",
+        "Too many customer lookups for now: try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class DateInput(forms.DateInput):
@@ -50,6 +59,11 @@ class CustomerForm(VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        # The duplicate check is limited per person (customers.duplicates): past the limit the form
+        # is refused as a whole, with 429, and looks nothing up.
+        self.lookup_counted = False
+        self.throttled = False
         if permissions.can_reassign(user):
             self.fields["owner"].queryset = permissions.assignable_owners()
             if not self.instance.pk:
@@ -61,20 +75,52 @@ class CustomerForm(VersionedForm):
 
     def clean_legal_name(self):
         name = self.cleaned_data["legal_name"].strip()
-        self._raise_if_duplicate(legal_name=name)
+        # The customer's own name needs no lookup: no other customer can hold it (name_key is unique).
+        if customer_name_key(name) != self.instance.name_key:
+            self._raise_if_duplicate(legal_name=name)
         return name
 
     def clean_credit_code(self):
         code = normalize_credit_code(self.cleaned_data["credit_code"])
         if code:
             validate_credit_code(code)
-            self._raise_if_duplicate(legal_name="", credit_code=code)
+            if code != self.instance.credit_code:
+                self._raise_if_duplicate(legal_name="", credit_code=code)
         return code
 
-    def _raise_if_duplicate(self, **lookup):
-        existing = find_duplicate_customer(**lookup, exclude_pk=self.instance.pk)
+    def _raise_if_duplicate(self, *, legal_name, credit_code=""):
+        if not self._lookup_allowed():
+            return
+        existing = find_duplicate_customer(legal_name=legal_name, credit_code=credit_code, exclude_pk=self.instance.pk)
         if existing is not None:
+            duplicates.record_answer(user=self.user, existing=existing, legal_name=legal_name, credit_code=credit_code)
             raise forms.ValidationError(duplicate_customer_message(existing), code="duplicate")
+
+    def _lookup_allowed(self):
+        """One submission counts as one lookup, however many of its fields are looked up."""
+        if self.throttled:
+            return False
+        if not self.lookup_counted:
+            self.lookup_counted = True
+            try:
+                duplicates.count_lookup(self.user)
+            except duplicates.TooManyLookups as refused:
+                self.throttled = True
+                self.add_error(
+                    None, forms.ValidationError(too_many_lookups_message(refused.wait_minutes), code="throttled")
+                )
+                return False
+        return True
+
+    def refuse_duplicate(self, existing):
+        """A duplicate that the save met after the form's check passed (saved meanwhile by someone else)."""
+        duplicates.record_answer(
+            user=self.user,
+            existing=existing,
+            legal_name=self.cleaned_data.get("legal_name", ""),
+            credit_code=self.cleaned_data.get("credit_code", ""),
+        )
+        self.add_error(None, duplicate_customer_message(existing))
 
 
 class ContactForm(VersionedForm):

@@ -399,3 +399,39 @@ class StallSetting(models.Model):
 
     def __str__(self):
         return f"{self.get_stage_display()}: {self.days}"
+
+
+class DuplicateLookup(models.Model):
+    """One answer of the duplicate-customer check that named a customer outside the asker's scope.
+
+    The check must say that a customer exists and who owns it (no duplicates), so it also answers
+    about customers the asker may not read; each such answer is kept for the admin's audit log.
+    The customer's name and owner are copied as they were named, so the entry reads the same after a
+    rename, a hand-over or a deletion.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField(_("asked at"), auto_now_add=True, db_index=True)
+    legal_name = models.CharField(_("legal name asked"), max_length=200, blank=True)
+    credit_code = models.CharField(_("credit code asked"), max_length=18, blank=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer named"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    customer_name = models.CharField(_("customer named"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner named"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("duplicate-customer lookup")
+        verbose_name_plural = _("duplicate-customer lookups")
+        ordering = ["-asked_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.customer_name}"

@@ -14,7 +14,6 @@ from .forms import (
     DecisionStepForm,
     ProjectForm,
     ProjectMemberForm,
-    duplicate_customer_message,
 )
 from .models import Contact, DecisionStep, Project, ProjectMember
 
@@ -52,11 +51,11 @@ def customer_create(request):
         try:
             customer = services.customer_create(customer=form.save(commit=False), actor=request.user)
         except services.DuplicateCustomer as exc:
-            form.add_error(None, duplicate_customer_message(exc.existing))
+            form.refuse_duplicate(exc.existing)
         else:
             messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.legal_name})
             return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/customer_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "customers/customer_form.html", {"form": form}, status=form_status(form))
 
 
 def customer_detail(request, pk):
@@ -88,7 +87,7 @@ def customer_edit(request, pk):
                 lambda seen: services.customer_update(customer=form.save(commit=False), actor=request.user, seen=seen),
             )
         except services.DuplicateCustomer as exc:
-            form.add_error(None, duplicate_customer_message(exc.existing))
+            form.refuse_duplicate(exc.existing)
         else:
             if done:
                 messages.success(request, _("Customer saved."))
@@ -232,9 +231,12 @@ def saved(form, save):
 
 
 def form_status(form):
-    """409 when the record changed under the form, 400 for other errors."""
+    """409 when the record changed under the form, 429 when its duplicate check was refused (too many
+    lookups), 400 for other errors."""
     if getattr(form, "stale", False):
         return 409
+    if getattr(form, "throttled", False):
+        return 429
     return 400 if form.errors else 200
 
 

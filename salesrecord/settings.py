@@ -152,6 +152,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+# The duplicate-customer check names a customer's owner, also of customers the asker may not read:
+# a rep gets DUPLICATE_CHECK_LIMIT answers per DUPLICATE_CHECK_WINDOW_MINUTES (0: no limit), then
+# waits for the next window (customers.duplicates).
+DUPLICATE_CHECK_LIMIT = env_int("DUPLICATE_CHECK_LIMIT", 30)
+DUPLICATE_CHECK_WINDOW_MINUTES = max(1, env_int("DUPLICATE_CHECK_WINDOW_MINUTES", 60))
 # A session lasts SESSION_HOURS from login (a working day by default), then the person logs in again.
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
 LOGIN_URL = "accounts:login"

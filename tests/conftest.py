@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from accounts.models import Role
@@ -8,6 +10,14 @@ from .factories import CustomerFactory, UserFactory
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def cache_of_its_own(settings):
+    """Each test starts with an empty cache, under a key prefix of its own: Redis would otherwise keep
+    counts (the duplicate check's limit) from test to test, run to run and worker to worker."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {name: {**config, "KEY_PREFIX": prefix} for name, config in settings.CACHES.items()}
 
 
 @pytest.fixture

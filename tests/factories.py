@@ -14,6 +14,7 @@ from customers.models import (
     Customer,
     DecisionRole,
     DecisionStep,
+    DuplicateLookup,
     HandOver,
     Industry,
     Project,
@@ -155,3 +156,16 @@ class KeyPointFactory(factory.django.DjangoModelFactory):
         return services.keypoint_create(
             keypoint=keypoint, actor=keypoint.author, our_participants=[keypoint.author], customer_participants=contacts
         )
+
+
+class DuplicateLookupFactory(factory.django.DjangoModelFactory):
+    """The duplicate check's answer naming a customer outside the asker's scope, as the form keeps it."""
+
+    class Meta:
+        model = DuplicateLookup
+
+    customer = factory.SubFactory(CustomerFactory)
+    user = factory.SubFactory(UserFactory)
+    legal_name = factory.LazyAttribute(lambda k: k.customer.legal_name)
+    customer_name = factory.LazyAttribute(lambda k: k.customer.legal_name)
+    owner = factory.LazyAttribute(lambda k: k.customer.owner)
