@@ -2,10 +2,12 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from salesrecord.once import OnceFormMixin
+
 from .models import Role, User
 
 
-class UserCreateForm(UserCreationForm):
+class UserCreateForm(OnceFormMixin, UserCreationForm):
     """A colleague's account: the login they type, the name colleagues know, a role and a first
     password (checked by the password validators; they change it themselves after)."""
 

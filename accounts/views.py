@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesrecord import once
+
 from . import permissions, services
 from .forms import UserCreateForm, UserEditForm, UserFilterForm, UserPasswordForm
 from .models import User
@@ -66,10 +68,18 @@ def user_list(request):
 def user_create(request):
     _require_admin(request.user)
     form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = services.user_create(user=form.instance, password=form.cleaned_data["password1"], actor=request.user)
-        messages.success(request, _("%(user)s can now log in with the password you set.") % {"user": user})
-        return redirect("accounts:user_edit", pk=user.pk)
+    if request.method == "POST":
+        user, first = once.save_once(
+            request,
+            form,
+            lambda: services.user_create(
+                user=form.instance, password=form.cleaned_data["password1"], actor=request.user
+            ),
+        )
+        if user is not None:
+            if first:
+                messages.success(request, _("%(user)s can now log in with the password you set.") % {"user": user})
+            return redirect("accounts:user_edit", pk=user.pk)
     status = INVALID if form.errors else 200
     return render(request, "accounts/user_create.html", {"form": form}, status=status)
 

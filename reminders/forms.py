@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import MAX_STALL_DAYS
 from keypoints.stages import STAGES
+from salesrecord.once import OnceFormMixin
 
 from .models import ChatWebhook, Preference
 
@@ -32,7 +33,7 @@ class ThresholdsForm(forms.Form):
         return {stage.number: self.cleaned_data[f"stage_{stage.number}"] for stage in STAGES}
 
 
-class ChatWebhookForm(forms.ModelForm):
+class ChatWebhookForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = ChatWebhook
         fields = ["name", "platform", "url", "secret", "owner", "daily_summary", "is_active"]

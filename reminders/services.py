@@ -233,6 +233,13 @@ def save_thresholds(*, thresholds, actor):
         StallSetting.objects.update_or_create(stage=stage, defaults={"days": days, "updated_by": actor})
 
 
+@transaction.atomic
+def webhook_save(*, webhook, actor):
+    """A group robot added or changed."""
+    webhook.save()
+    return webhook
+
+
 def save_preferences(*, user, values):
     """A person's reminder preferences; their first save from two tabs at once creates one row."""
     preference, _created = Preference.objects.get_or_create(user=user, defaults=values)

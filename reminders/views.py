@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role, User
 from customers import stalls
+from salesrecord import once
 
 from . import delivery, permissions, selectors, services
 from .forms import ChatWebhookForm, PreferenceForm, ThresholdsForm
@@ -116,8 +117,16 @@ def webhook_edit(request, pk=None):
     webhook = get_object_or_404(ChatWebhook, pk=pk) if pk else None
     owners = User.objects.filter(is_active=True, role__in=[Role.REP, Role.LEAD])
     form = ChatWebhookForm(request.POST or None, instance=webhook, owners=owners)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and webhook is None:
+        added, first = once.save_once(
+            request, form, lambda: services.webhook_save(webhook=form.save(commit=False), actor=request.user)
+        )
+        if added is not None:
+            if first:
+                messages.success(request, _("Group robot saved."))
+            return redirect("reminders:settings")
+    elif request.method == "POST" and form.is_valid():
+        services.webhook_save(webhook=form.save(commit=False), actor=request.user)
         messages.success(request, _("Group robot saved."))
         return redirect("reminders:settings")
     title = _("Edit group robot") if webhook else _("Add a group robot")

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from .once import OnceFormMixin
 from .text import join_list
 
 
@@ -66,8 +67,9 @@ def stale_error(*, who, at, fields):
     )
 
 
-class VersionedForm(forms.ModelForm):
-    """A model form that carries the version of the record it shows (a hidden field)."""
+class VersionedForm(OnceFormMixin, forms.ModelForm):
+    """A model form that carries the version of the record it shows (a hidden field); a form for a new
+    record carries a one-time token instead (salesrecord/once.py)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
