@@ -3,6 +3,7 @@ from django.contrib.auth.forms import SetPasswordForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from salesrecord.once import OnceFormMixin
+from salesrecord.versions import VersionedForm
 
 from .models import Role, User
 
@@ -17,7 +18,7 @@ class UserCreateForm(OnceFormMixin, UserCreationForm):
         help_texts = {"username": _("Letters, digits and @/./+/-/_ only; what they type to log in.")}
 
 
-class UserEditForm(forms.ModelForm):
+class UserEditForm(VersionedForm):
     class Meta:
         model = User
         fields = ["display_name", "email", "role"]

@@ -91,14 +91,19 @@ def user_edit(request, pk):
     form = UserEditForm(request.POST or None, instance=User.objects.get(pk=pk))
     status = 200
     if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in ("role", "display_name", "email")}
         try:
-            services.user_update(user=person, actor=request.user, **form.cleaned_data)
+            services.user_update(user=person, actor=request.user, seen=form.seen_version, **values)
         except ValidationError as error:
             form.add_error(None, error)
+            if error.code == "stale":
+                # Their input stays; the form now carries the current version, so saving again goes through.
+                form.refresh_version()
+                status = 409
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:user_edit", pk=person.pk)
-    if form.errors:
+    if form.errors and status != 409:
         status = INVALID
     context = {"person": person, "form": form, "locked": person.username in locked_usernames([person.username])}
     return render(request, "accounts/user_edit.html", context, status=status)
