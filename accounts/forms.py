@@ -2,10 +2,13 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from salesrecord.once import OnceFormMixin
+from salesrecord.versions import VersionedForm
+
 from .models import Role, User
 
 
-class UserCreateForm(UserCreationForm):
+class UserCreateForm(OnceFormMixin, UserCreationForm):
     """A colleague's account: the login they type, the name colleagues know, a role and a first
     password (checked by the password validators; they change it themselves after)."""
 
@@ -15,7 +18,7 @@ class UserCreateForm(UserCreationForm):
         help_texts = {"username": _("Letters, digits and @/./+/-/_ only; what they type to log in.")}
 
 
-class UserEditForm(forms.ModelForm):
+class UserEditForm(VersionedForm):
     class Meta:
         model = User
         fields = ["display_name", "email", "role"]

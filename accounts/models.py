@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -10,11 +11,23 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
 
 
+class AccountHistory(HistoricalRecords):
+    """The history of an account's name, email, role and status. A save of only what it leaves out (the
+    time of a login, a new password) adds no row: it changes nothing an edit form shows."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
     display_name = models.CharField(
         _("display name"), max_length=64, blank=True, help_text=_("The name colleagues know you by.")
     )
+    history = AccountHistory(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("user")

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from salesrecord import versions
+
 from .models import Role, User
 
 
@@ -26,18 +28,23 @@ def _lock_with_the_admins(user):
 def user_create(*, user, password, actor):
     """A new colleague with a first password they change themselves."""
     user.set_password(password)
+    user._history_user = actor
     user.save()
     return user
 
 
 @transaction.atomic
-def user_update(*, user, role, display_name, email, actor):
-    """Name, email and role. An admin cannot take the admin role from the team's last admin."""
+def user_update(*, user, role, display_name, email, actor, seen=None):
+    """Name, email and role, unless someone changed the account since the version the form showed
+    (seen). An admin cannot take the admin role from the team's last admin."""
     locked, other_admins = _lock_with_the_admins(user)
+    # Checked once the rows are locked, in the order _lock_with_the_admins takes them.
+    versions.lock_unchanged(locked, seen)
     demoted = locked.role == Role.ADMIN and role != Role.ADMIN and locked.is_active
     if demoted and not other_admins:
         raise ValidationError(_("The team needs at least one active admin: make someone else admin first."))
     locked.role, locked.display_name, locked.email = role, display_name, email
+    locked._history_user = actor
     locked.save(update_fields=["role", "display_name", "email"])
     return locked
 
@@ -65,6 +72,7 @@ def deactivate(*, user, actor):
     if locked.role == Role.ADMIN and not other_admins:
         raise ValidationError(_("The team needs at least one active admin."))
     locked.is_active = False
+    locked._history_user = actor
     locked.save(update_fields=["is_active"])
     return locked
 
@@ -74,6 +82,7 @@ def reactivate(*, user, actor):
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not locked.is_active:
         locked.is_active = True
+        locked._history_user = actor
         locked.save(update_fields=["is_active"])
     return locked
 

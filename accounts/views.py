@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesrecord import once
+
 from . import permissions, services
 from .forms import UserCreateForm, UserEditForm, UserFilterForm, UserPasswordForm
 from .models import User
@@ -66,10 +68,18 @@ def user_list(request):
 def user_create(request):
     _require_admin(request.user)
     form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = services.user_create(user=form.instance, password=form.cleaned_data["password1"], actor=request.user)
-        messages.success(request, _("%(user)s can now log in with the password you set.") % {"user": user})
-        return redirect("accounts:user_edit", pk=user.pk)
+    if request.method == "POST":
+        user, first = once.save_once(
+            request,
+            form,
+            lambda: services.user_create(
+                user=form.instance, password=form.cleaned_data["password1"], actor=request.user
+            ),
+        )
+        if user is not None:
+            if first:
+                messages.success(request, _("%(user)s can now log in with the password you set.") % {"user": user})
+            return redirect("accounts:user_edit", pk=user.pk)
     status = INVALID if form.errors else 200
     return render(request, "accounts/user_create.html", {"form": form}, status=status)
 
@@ -81,14 +91,19 @@ def user_edit(request, pk):
     form = UserEditForm(request.POST or None, instance=User.objects.get(pk=pk))
     status = 200
     if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in ("role", "display_name", "email")}
         try:
-            services.user_update(user=person, actor=request.user, **form.cleaned_data)
+            services.user_update(user=person, actor=request.user, seen=form.seen_version, **values)
         except ValidationError as error:
             form.add_error(None, error)
+            if error.code == "stale":
+                # Their input stays; the form now carries the current version, so saving again goes through.
+                form.refresh_version()
+                status = 409
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:user_edit", pk=person.pk)
-    if form.errors:
+    if form.errors and status != 409:
         status = INVALID
     context = {"person": person, "form": form, "locked": person.username in locked_usernames([person.username])}
     return render(request, "accounts/user_edit.html", context, status=status)

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from salesrecord import once
+
 from . import permissions, selectors, services, stalls
 from .filters import CustomerFilter
 from .forms import (
@@ -47,14 +49,18 @@ def customer_list(request):
 def customer_create(request):
     permissions.require_write(request.user)
     form = CustomerForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            customer = services.customer_create(customer=form.save(commit=False), actor=request.user)
+            customer, first = once.save_once(
+                request, form, lambda: services.customer_create(customer=form.save(commit=False), actor=request.user)
+            )
         except services.DuplicateCustomer as exc:
             form.refuse_duplicate(exc.existing)
         else:
-            messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.legal_name})
-            return redirect("customers:detail", pk=customer.pk)
+            if customer is not None:
+                if first:
+                    messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.legal_name})
+                return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form}, status=form_status(form))
 
 
@@ -104,10 +110,14 @@ def customer_edit(request, pk):
 def contact_create(request, customer_pk):
     customer = permissions.get_customer_for_user(request.user, customer_pk, write=True)
     form = ContactForm(request.POST or None, instance=Contact(customer=customer))
-    if request.method == "POST" and form.is_valid():
-        services.contact_save(contact=form.save(commit=False), actor=request.user)
-        messages.success(request, _("Contact added."))
-        return redirect("customers:detail", pk=customer.pk)
+    if request.method == "POST":
+        contact, first = once.save_once(
+            request, form, lambda: services.contact_save(contact=form.save(commit=False), actor=request.user)
+        )
+        if contact is not None:
+            if first:
+                messages.success(request, _("Contact added."))
+            return redirect("customers:detail", pk=customer.pk)
     return form_page(request, form, customer=customer, title=_("New contact"))
 
 
@@ -147,10 +157,14 @@ def project_edit(request, pk):
 def member_create(request, project_pk):
     project = permissions.get_project_for_user(request.user, project_pk, write=True)
     form = ProjectMemberForm(request.POST or None, instance=ProjectMember(project=project), project=project)
-    if request.method == "POST" and form.is_valid():
-        services.member_save(member=form.save(commit=False), actor=request.user)
-        messages.success(request, _("Team member added."))
-        return redirect("projects:detail", pk=project.pk)
+    if request.method == "POST":
+        member, first = once.save_once(
+            request, form, lambda: services.member_save(member=form.save(commit=False), actor=request.user)
+        )
+        if member is not None:
+            if first:
+                messages.success(request, _("Team member added."))
+            return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=project.customer, project=project, title=_("Add a team member"))
 
 
@@ -183,10 +197,14 @@ def member_remove(request, pk):
 def decision_step_create(request, project_pk):
     project = permissions.get_project_for_user(request.user, project_pk, write=True)
     form = DecisionStepForm(request.POST or None, instance=DecisionStep(project=project), project=project)
-    if request.method == "POST" and form.is_valid():
-        services.decision_step_save(step=form.save(commit=False), actor=request.user)
-        messages.success(request, _("Decision step added."))
-        return redirect("projects:detail", pk=project.pk)
+    if request.method == "POST":
+        step, first = once.save_once(
+            request, form, lambda: services.decision_step_save(step=form.save(commit=False), actor=request.user)
+        )
+        if step is not None:
+            if first:
+                messages.success(request, _("Decision step added."))
+            return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=project.customer, project=project, title=_("Add a decision step"))
 
 

@@ -47,6 +47,8 @@ def chosen_stage(raw, instance, project):
 
 
 class KeyPointForm(VersionedForm):
+    # A new key point is logged once by its own token, kept on the record.
+    once = False
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:

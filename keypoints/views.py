@@ -17,6 +17,7 @@ from customers import permissions, stalls
 from customers.forms import ProjectForm
 from customers.models import Project, ProjectStatus
 from customers.views import form_page
+from salesrecord import once
 
 from . import exports, review, selectors, services, timeliness
 from . import permissions as keypoint_permissions
@@ -159,16 +160,21 @@ def project_timeline(request, pk):
 def project_create(request, customer_pk):
     customer = permissions.get_customer_for_user(request.user, customer_pk, write=True)
     form = ProjectForm(request.POST or None, instance=Project(customer=customer), user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+
+        def create():
+            reason = form.cleaned_data.get("start_reason", "")
+            return services.project_create(project=form.save(commit=False), actor=request.user, reason=reason)
+
         try:
-            project = services.project_create(
-                project=form.save(commit=False), actor=request.user, reason=form.cleaned_data.get("start_reason", "")
-            )
+            project, first = once.save_once(request, form, create)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Project created."))
-            return redirect("projects:detail", pk=project.pk)
+            if project is not None:
+                if first:
+                    messages.success(request, _("Project created."))
+                return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=customer, title=_("New project"))
 
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import MAX_STALL_DAYS
 from keypoints.stages import STAGES
+from salesrecord.versions import VersionedForm
 
 from .models import ChatWebhook, Preference
 
@@ -16,8 +17,12 @@ class PreferenceForm(forms.ModelForm):
 class ThresholdsForm(forms.Form):
     """One number per stage: days without a key point before a project in it is stalled."""
 
-    def __init__(self, *args, current, **kwargs):
+    # The version of the thresholds shown (reminders.services.thresholds_version).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, current, version, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = version
         for stage in STAGES:
             self.fields[f"stage_{stage.number}"] = forms.IntegerField(
                 label=f"{stage.number}. {stage.label}",
@@ -31,8 +36,14 @@ class ThresholdsForm(forms.Form):
     def thresholds(self):
         return {stage.number: self.cleaned_data[f"stage_{stage.number}"] for stage in STAGES}
 
+    def refresh_version(self, version):
+        """After a refusal: the input stays, and the form carries the current version for the next save."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = version
+        self.data = data
 
-class ChatWebhookForm(forms.ModelForm):
+
+class ChatWebhookForm(VersionedForm):
     class Meta:
         model = ChatWebhook
         fields = ["name", "platform", "url", "secret", "owner", "daily_summary", "is_active"]

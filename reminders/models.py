@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from customers.models import Project
 from keypoints.models import KeyPoint
@@ -94,6 +95,8 @@ class ChatWebhook(models.Model):
     daily_summary = models.BooleanField(_("post the daily summary"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its versions, so that an edit form saved over a colleague's change is refused, naming it.
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         verbose_name = _("group chat robot")

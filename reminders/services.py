@@ -9,12 +9,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from customers import stalls
 from customers.models import Project, ProjectStatus, StallSetting
 from keypoints.models import KeyPoint, NextStepStatus
+from salesrecord import versions
+from salesrecord.text import join_list
 
 from .models import Channel, ChatWebhook, Kind, Preference, Reminder, ScanRun
 
@@ -224,13 +228,71 @@ def stranded(now=None):
 # Settings ------------------------------------------------------------------------------------------
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _microseconds(moment):
+    return (moment - _EPOCH) // datetime.timedelta(microseconds=1) if moment else 0
+
+
+def thresholds_version():
+    """The version of the stall thresholds a form shows: when the newest of them was saved
+    (microseconds since 1970), 0 while every stage has its default."""
+    return _microseconds(StallSetting.objects.aggregate(newest=Max("updated_at"))["newest"])
+
+
+def _refuse_if_changed(rows, seen):
+    """Refuse (ValidationError, code "stale") when any of these thresholds was saved after the version
+    the form showed, naming who saved the newest, when, and which stages changed."""
+    newer = sorted((row for row in rows if _microseconds(row.updated_at) > seen), key=lambda row: row.stage)
+    if not newer:
+        return
+    newest = max(newer, key=lambda row: row.updated_at)
+    stages = join_list([row.get_stage_display() for row in newer])
+    raise versions.stale_error(
+        who=User.objects.filter(pk=newest.updated_by_id).first(),
+        at=newest.updated_at,
+        fields=_("the stall thresholds of %(stages)s") % {"stages": stages},
+    )
+
+
 @transaction.atomic
-def save_thresholds(*, thresholds, actor):
-    """An admin's stall thresholds; a stage set back to its default keeps a row all the same (the admin's
-    decision, recorded with who made it). update_or_create locks the row, and retries a create that
-    another save made first, so two admins saving at once both succeed."""
+def save_thresholds(*, thresholds, actor, seen=None):
+    """An admin's stall thresholds. A stage set back to its default keeps a row all the same (the admin's
+    decision, recorded with who made it); a stage whose days did not change keeps who set it.
+
+    With `seen`, the version the form showed (thresholds_version), a save over thresholds someone saved
+    since is refused: the rows are locked, then checked, so that of two admins saving at once from one
+    version the second waits and is refused. Without it (and for a stage's first row, whose insert
+    meets another's) the later save wins."""
+    rows = {row.stage: row for row in StallSetting.objects.select_for_update()}
+    if seen is not None:
+        _refuse_if_changed(rows.values(), seen)
     for stage, days in thresholds.items():
-        StallSetting.objects.update_or_create(stage=stage, defaults={"days": days, "updated_by": actor})
+        row = rows.get(stage)
+        if row is None:
+            try:
+                with transaction.atomic():
+                    StallSetting.objects.create(stage=stage, days=days, updated_by=actor)
+                continue
+            except IntegrityError:
+                # Another save created this stage's row since the lock above was taken.
+                row = StallSetting.objects.select_for_update().get(stage=stage)
+                if seen is not None:
+                    _refuse_if_changed([row], seen)
+        if row.days != days:
+            row.days, row.updated_by = days, actor
+            row.save(update_fields=["days", "updated_by", "updated_at"])
+
+
+@transaction.atomic
+def webhook_save(*, webhook, actor, seen=None):
+    """A group robot added or changed; a change over a version someone saved since the form showed it
+    (seen) is refused, naming who changed what."""
+    versions.lock_unchanged(webhook, seen)
+    webhook._history_user = actor
+    webhook.save()
+    return webhook
 
 
 def save_preferences(*, user, values):

@@ -5,6 +5,8 @@ from celery.signals import beat_init
 from django.db import transaction
 from django.utils import timezone
 
+from salesrecord import once
+
 from . import delivery, services, summary
 from .models import ScanRun
 
@@ -38,6 +40,8 @@ def daily_summary():
     created = summary.run(timezone.localdate())
     for row in created:
         transaction.on_commit(lambda pk=row.pk: deliver_summary.delay(pk))
+    # Once a day is often enough to forget old create-form tokens.
+    once.prune()
     return len(created)
 
 

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role, User
 from customers import stalls
+from salesrecord import once
 
 from . import delivery, permissions, selectors, services
 from .forms import ChatWebhookForm, PreferenceForm, ThresholdsForm
@@ -96,18 +97,29 @@ def _require_admin(user):
 @require_http_methods(["GET", "POST"])
 def reminder_settings(request):
     _require_admin(request.user)
-    form = ThresholdsForm(request.POST or None, current=stalls.thresholds())
+    form = ThresholdsForm(request.POST or None, current=stalls.thresholds(), version=services.thresholds_version())
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.save_thresholds(thresholds=form.thresholds(), actor=request.user)
-        messages.success(request, _("Stall thresholds saved."))
-        return redirect("reminders:settings")
+        try:
+            services.save_thresholds(
+                thresholds=form.thresholds(), actor=request.user, seen=form.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            form.refresh_version(services.thresholds_version())
+            status = 409
+        else:
+            messages.success(request, _("Stall thresholds saved."))
+            return redirect("reminders:settings")
     context = {
         "form": form,
         "webhooks": ChatWebhook.objects.select_related("owner"),
         "runs": ScanRun.objects.all()[:6],
         "scans_stopped": selectors.scans_stopped(),
     }
-    return render(request, "reminders/settings.html", context, status=400 if form.errors else 200)
+    if form.errors and status != 409:
+        status = 400
+    return render(request, "reminders/settings.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,14 +128,29 @@ def webhook_edit(request, pk=None):
     webhook = get_object_or_404(ChatWebhook, pk=pk) if pk else None
     owners = User.objects.filter(is_active=True, role__in=[Role.REP, Role.LEAD])
     form = ChatWebhookForm(request.POST or None, instance=webhook, owners=owners)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Group robot saved."))
-        return redirect("reminders:settings")
+    status = 200
+    if request.method == "POST" and webhook is None:
+        added, first = once.save_once(
+            request, form, lambda: services.webhook_save(webhook=form.save(commit=False), actor=request.user)
+        )
+        if added is not None:
+            if first:
+                messages.success(request, _("Group robot saved."))
+            return redirect("reminders:settings")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.webhook_save(webhook=form.save(commit=False), actor=request.user, seen=form.seen_version)
+        except ValidationError as error:
+            form.add_error(None, error)
+            form.refresh_version()
+            status = 409
+        else:
+            messages.success(request, _("Group robot saved."))
+            return redirect("reminders:settings")
+    if form.errors and status != 409:
+        status = 400
     title = _("Edit group robot") if webhook else _("Add a group robot")
-    return render(
-        request, "reminders/webhook_form.html", {"form": form, "title": title}, status=400 if form.errors else 200
-    )
+    return render(request, "reminders/webhook_form.html", {"form": form, "title": title}, status=status)
 
 
 @require_POST

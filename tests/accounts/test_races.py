@@ -10,6 +10,7 @@ from django.db import connection, connections
 
 from accounts import services
 from accounts.models import Role, User
+from salesrecord import versions
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -84,3 +85,35 @@ def test_two_admins_stepping_down_at_once_leave_one_admin(checked_together):
 
     assert sorted(outcome == "done" for outcome in outcomes) == [False, True]
     assert User.objects.filter(role=Role.ADMIN, is_active=True).count() == 1
+
+
+def test_two_admins_editing_one_account_from_one_version_at_once_one_is_refused(monkeypatch):
+    first = UserFactory(username="admin-a", role=Role.ADMIN)
+    second = UserFactory(username="admin-b", role=Role.ADMIN)
+    person = UserFactory(username="rep-a", role=Role.REP)
+    seen = versions.version_of(person)
+    # Each waits, once it has checked the version, until the other has checked too (or for a second
+    # and a half, when the other waits for the row lock): without the lock both would pass the check
+    # before either saved.
+    after_check = threading.Barrier(2, timeout=1.5)
+    check = versions.lock_unchanged
+
+    def check_then_wait(instance, seen):
+        check(instance, seen)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            after_check.wait()
+
+    monkeypatch.setattr(versions, "lock_unchanged", check_then_wait)
+
+    def edit(actor, name):
+        return lambda: services.user_update(
+            user=person, role=Role.REP, display_name=name, email="", actor=actor, seen=seen
+        )
+
+    outcomes = at_once(edit(first, "甲"), edit(second, "乙"))
+
+    assert sorted(outcome == "done" for outcome in outcomes) == [False, True], outcomes
+    refused = next(outcome for outcome in outcomes if outcome != "done")
+    winner = first if outcomes[0] == "done" else second
+    assert str(winner) in refused
+    assert User.history.filter(id=person.pk).count() == 2  # created, then the one change
