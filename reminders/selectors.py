@@ -14,9 +14,9 @@ from .models import Channel, Reminder, ScanRun
 
 
 def notifications(user):
-    return Reminder.objects.filter(recipient=user, channel=Channel.APP).select_related(
-        "project__customer", "project__owner", "keypoint__next_step_owner"
-    )
+    """The person's in-app notifications; those about an archived project leave with it."""
+    live = Reminder.objects.filter(recipient=user, channel=Channel.APP, project__archived_at__isnull=True)
+    return live.select_related("project__customer", "project__owner", "keypoint__next_step_owner")
 
 
 def unread_count(user):

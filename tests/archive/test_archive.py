@@ -320,3 +320,15 @@ def test_archive_actions_are_offered_to_those_who_archive(client_for, users, dea
 
 def test_an_unknown_kind_is_not_found(client_for, lead, deal):
     assert client_for(lead).post(reverse("archive:archive", args=["handover", deal["customer"].pk])).status_code == 404
+
+
+def test_notifications_about_an_archived_project_leave_with_it(client_for, lead, rep, deal):
+    reminder_services.remind(reminder_services.stall_events(timezone.now()))
+    client = client_for(rep)
+    assert "产线改造项目" in client.get(reverse("notifications:list")).content.decode()
+
+    keypoint_services.project_archive(project=deal["project"], actor=lead)
+
+    page = client.get(reverse("notifications:list"))
+    assert "产线改造项目" not in page.content.decode()
+    assert page.context["unread_notifications"]() == 0
