@@ -184,14 +184,22 @@ def contact_archive(*, contact, actor):
     return lock_row(contact)
 
 
+def restore_batch(record, *, parent, models, actor):
+    """Bring back what was archived with the record (rows of these models in its batch), unless its
+    parent is archived: it comes back with the parent. Locks the parent first, then the record."""
+    parent = lock_row(parent) if parent is not None else None
+    locked = lock_row(record)
+    if locked.archived_at is not None:
+        if parent is not None:
+            refuse_restore_under_archived(parent)
+        for model in models:
+            mark_restored(model, batch=locked.archive_batch, actor=actor)
+    return lock_row(record)
+
+
 @transaction.atomic
 def contact_restore(*, contact, actor):
-    customer = lock_row(contact.customer)  # the parent first, as archiving a customer locks them
-    locked = lock_row(contact)
-    if locked.archived_at is not None:
-        refuse_restore_under_archived(customer)
-        mark_restored(Contact, batch=locked.archive_batch, actor=actor)
-    return lock_row(contact)
+    return restore_batch(contact, parent=contact.customer, models=[Contact], actor=actor)
 
 
 @transaction.atomic

@@ -10,10 +10,9 @@ from customers.models import Contact, Customer, Project, ProjectStatus
 from customers.services import (
     lock_row,
     mark_archived,
-    mark_restored,
     new_batch,
     refuse_if_archived,
-    refuse_restore_under_archived,
+    restore_batch,
 )
 
 from .models import KeyPoint, NextStepStatus, StageChange, StageHistory
@@ -389,12 +388,7 @@ def customer_archive(*, customer, actor):
 
 @transaction.atomic
 def customer_restore(*, customer, actor):
-    locked = lock_row(customer)
-    if locked.archived_at is not None:
-        batch = locked.archive_batch
-        for model in (Customer, Contact, Project, KeyPoint):
-            mark_restored(model, batch=batch, actor=actor)
-    return lock_row(customer)
+    return restore_batch(customer, parent=None, models=[Customer, Contact, Project, KeyPoint], actor=actor)
 
 
 @transaction.atomic
@@ -410,13 +404,7 @@ def project_archive(*, project, actor):
 
 @transaction.atomic
 def project_restore(*, project, actor):
-    customer = lock_row(project.customer)
-    locked = lock_row(project)
-    if locked.archived_at is not None:
-        refuse_restore_under_archived(customer)
-        for model in (Project, KeyPoint):
-            mark_restored(model, batch=locked.archive_batch, actor=actor)
-    return lock_row(project)
+    return restore_batch(project, parent=project.customer, models=[Project, KeyPoint], actor=actor)
 
 
 def _keep_contract_on_record(project):
@@ -446,10 +434,6 @@ def keypoint_archive(*, keypoint, actor):
 
 @transaction.atomic
 def keypoint_restore(*, keypoint, actor):
-    project = lock_row(keypoint.project)
-    locked = lock_row(keypoint)
-    if locked.archived_at is not None:
-        refuse_restore_under_archived(project)
-        mark_restored(KeyPoint, batch=locked.archive_batch, actor=actor)
-        _sync_outcome(project)
-    return lock_row(keypoint)
+    restored = restore_batch(keypoint, parent=keypoint.project, models=[KeyPoint], actor=actor)
+    _sync_outcome(lock_row(keypoint.project))  # a contract back on record signs the project again
+    return restored

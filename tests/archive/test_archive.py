@@ -332,3 +332,25 @@ def test_notifications_about_an_archived_project_leave_with_it(client_for, lead,
     page = client.get(reverse("notifications:list"))
     assert "产线改造项目" not in page.content.decode()
     assert page.context["unread_notifications"]() == 0
+
+
+def test_a_contract_key_point_archived_and_restored_unsigns_and_signs_its_project_again(client_for, lead, rep):
+    project = ProjectFactory(customer__owner=rep)
+    contract = KeyPointFactory(
+        project=project,
+        stage=StageNumber.CONTRACT,
+        contract_number="HT-2026-002",
+        signed_amount=Decimal("480000"),
+        signing_date=timezone.localdate(),
+    )
+    keypoint_services.keypoint_update(
+        keypoint=contract, actor=rep, our_participants=[rep], customer_participants=[]
+    )  # the service keeps the outcome: signed
+    assert Project.objects.get(pk=project.pk).signed_amount == Decimal("480000")
+    client = client_for(lead)
+
+    client.post(archive_url("keypoint", contract))
+    assert Project.objects.get(pk=project.pk).signed_amount is None  # no contract on record any more
+
+    client.post(restore_url("keypoint", contract))
+    assert Project.objects.get(pk=project.pk).signed_amount == Decimal("480000")
