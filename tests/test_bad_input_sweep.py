@@ -392,9 +392,22 @@ NO_SHRINKING = [Phase.explicit, Phase.generate]
 DELIBERATE = {"healthz": {503}}
 
 
-def assert_answers(name, response, what):
+# Markup that an escaped page shows only as &lt;...: a form shown again with what was sent, a filter
+# bar, an error message must never carry it as it came.
+REFLECTABLE = XSS[:2]
+
+
+def assert_answers(name, response, what, sent):
     status = response.status_code
     assert status < 500 or status in DELIBERATE.get(name, ()), f"{what} answered {status}"
+    if status in REDIRECTS:
+        # Wherever a "next" says: the answer never sends the browser to another site.
+        assert urlsplit(response["Location"]).netloc in ("", "testserver"), f"{what} sent to {response['Location']}"
+    elif "html" in response.get("Content-Type", "") and not response.streaming:
+        content = response.content.decode(errors="replace")
+        for markup in REFLECTABLE:
+            if markup in repr(sent):
+                assert markup not in content, f"{what} shows {markup!r} unescaped"
 
 
 class Session:
@@ -418,11 +431,12 @@ class Session:
 # The sweeps -----------------------------------------------------------------------------------------
 
 
-def form_fields(client, users, world, method, name):
+def form_fields(client, users, world, method, name=None):
+    """The fields of the forms that send `method` to the URL `name` (to any URL, when no name)."""
     if not _FIELDS:
         client.force_login(users["admin"])
     found = page_fields(client, world)
-    return {field for (m, target), names in found.items() if (m, target) == (method, name) for field in names}
+    return {field for (m, target), names in found.items() if m == method and name in (None, target) for field in names}
 
 
 def answers(client, method, path):
@@ -445,7 +459,7 @@ def post_once(client, session, *, name, path, role, data, before):
     session.restore()
     with transaction.atomic():
         response = client.post(path, encoded(data), content_type="application/x-www-form-urlencoded")
-        assert_answers(name, response, f"POST {path} as {role} with {data!r:.2000}")
+        assert_answers(name, response, f"POST {path} as {role} with {data!r:.2000}", data)
         if response.status_code not in REDIRECTS:
             assert saved_rows() == before, f"POST {path} as {role} answered {response.status_code}, yet changed"
         transaction.set_rollback(True)
@@ -458,11 +472,15 @@ def query_sweep(client, session, *, name, path, role, params, examples):
         session.restore()
         with transaction.atomic():
             response = client.get(f"{path}?{encoded(query)}")
-            assert_answers(name, response, f"GET {path} as {role} with {query!r:.2000}")
+            assert_answers(name, response, f"GET {path} as {role} with {query!r:.2000}", query)
             transaction.set_rollback(True)
 
     get_junk()
 
+
+# Buttons that take a post elsewhere (the form shown again for another stage, not saved); the
+# generated posts press them now and then.
+SWITCHES = {"switch_stage"}
 
 # Each value in every field at once, as the admin (who reaches every form), before the generated ones.
 EVERY_FIELD = ["<script>alert(1)</script>", "\x00", "9" * 40, "x" * 5000]
@@ -474,7 +492,8 @@ def test_junk_sent_to_any_url_as_any_role_is_never_a_500_and_a_refusal_changes_n
     base = valid_submission(name, world)
     fields = form_fields(client, users, world, "post", name)
     filters = form_fields(client, users, world, "get", name)
-    params = set(QUERY_PARAMS) | filters
+    # Any filter's name, in any URL's query: an export reads the filters of the list it exports.
+    params = set(QUERY_PARAMS) | form_fields(client, users, world, "get")
     # Where no form posts, one junk post per role shows that posting there is harmless; where no
     # filter form is, one junk query per role covers the parameters any page may read.
     examples = EXAMPLES if fields or base else dict.fromkeys(ROLES, 1)
@@ -488,7 +507,7 @@ def test_junk_sent_to_any_url_as_any_role_is_never_a_500_and_a_refusal_changes_n
         session = Session(client, users, role)
         if posts:
             if role == "admin" and examples is EXAMPLES:
-                for data in all_junk(fields - set(POST_PARAMS) | set(base), EVERY_FIELD):
+                for data in all_junk(fields - set(POST_PARAMS) - SWITCHES | set(base), EVERY_FIELD):
                     post_once(client, session, name=name, path=path, role=role, data=data, before=before)
             post_sweep(
                 client,
