@@ -448,34 +448,44 @@ def answers(client, method, path):
 
 def post_sweep(client, session, *, name, path, role, fields, base, examples, before):
     @settings(max_examples=examples, phases=NO_SHRINKING)
-    @given(data=submissions(fields, base))
-    def post_junk(data):
-        post_once(client, session, name=name, path=path, role=role, data=data, before=before)
+    @given(data=submissions(fields, base), htmx=st.booleans())
+    def post_junk(data, htmx):
+        post_once(client, session, name=name, path=path, role=role, data=data, before=before, htmx=htmx)
 
     post_junk()
 
 
-def post_once(client, session, *, name, path, role, data, before):
+def post_once(client, session, *, name, path, role, data, before, htmx=False):
+    """One post, as a form sends it or as htmx does (whose answers are parts of pages, and whose
+    successful writes may answer 200)."""
     session.restore()
+    what = f"POST {path} as {role}{' (htmx)' if htmx else ''} with {data!r:.2000}"
     with transaction.atomic():
-        response = client.post(path, encoded(data), content_type="application/x-www-form-urlencoded")
-        assert_answers(name, response, f"POST {path} as {role} with {data!r:.2000}", data)
-        if response.status_code not in REDIRECTS:
-            assert saved_rows() == before, f"POST {path} as {role} answered {response.status_code}, yet changed"
+        response = client.post(
+            path, encoded(data), content_type="application/x-www-form-urlencoded", headers=HTMX if htmx else None
+        )
+        assert_answers(name, response, what, data)
+        refused = response.status_code >= 400 or (response.status_code not in REDIRECTS and not htmx)
+        if refused:
+            assert saved_rows() == before, f"{what} answered {response.status_code}, yet changed"
         transaction.set_rollback(True)
 
 
 def query_sweep(client, session, *, name, path, role, params, examples):
     @settings(max_examples=examples, phases=NO_SHRINKING)
-    @given(query=submissions(params, {}))
-    def get_junk(query):
+    @given(query=submissions(params, {}), htmx=st.booleans())
+    def get_junk(query, htmx):
         session.restore()
         with transaction.atomic():
-            response = client.get(f"{path}?{encoded(query)}")
-            assert_answers(name, response, f"GET {path} as {role} with {query!r:.2000}", query)
+            response = client.get(f"{path}?{encoded(query)}", headers=HTMX if htmx else None)
+            what = f"GET {path} as {role}{' (htmx)' if htmx else ''} with {query!r:.2000}"
+            assert_answers(name, response, what, query)
             transaction.set_rollback(True)
 
     get_junk()
+
+
+HTMX = {"HX-Request": "true"}
 
 
 # Buttons that take a post elsewhere (the form shown again for another stage, not saved); the
