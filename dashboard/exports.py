@@ -1,28 +1,14 @@
 """The dashboard's tables as one XLSX workbook: one sheet per table, numbers as numbers."""
 
 import tempfile
-from decimal import Decimal
 
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-# Spreadsheet programs run cells that start with these as formulas.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value):
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _cell(value):
-    if value is None or isinstance(value, int | float | Decimal):
-        return value
-    return _text(value)
+from salesrecord.spreadsheet import xlsx_cell
 
 
 def _stage(row):
@@ -98,9 +84,9 @@ def export_response(figures):
     workbook.remove(workbook.active)
     for title, header, rows in sheets(figures):
         sheet = workbook.create_sheet(title=title[:31])
-        sheet.append([_text(label) for label in header])
+        sheet.append([xlsx_cell(sheet, str(label)) for label in header])
         for row in rows:
-            sheet.append([_cell(value) for value in row])
+            sheet.append([xlsx_cell(sheet, value) for value in row])
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
         sheet.column_dimensions["A"].width = 28

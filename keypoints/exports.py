@@ -3,7 +3,6 @@
 import csv
 import datetime
 import tempfile
-from decimal import Decimal
 
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
@@ -12,9 +11,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
+from salesrecord.spreadsheet import csv_cell, xlsx_cell
 from salesrecord.text import list_separator
 
 from . import timeliness
@@ -23,8 +22,6 @@ from .stages import COMMON_FIELDS, STAGES, all_stage_fields
 
 FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 2000
-# Spreadsheet programs run cells that start with these as formulas.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # The record's own columns, with its customer and project after the date, then its completeness.
 LEADING_COLUMNS = (COMMON_FIELDS[0], "customer", "project", *COMMON_FIELDS[1:], "next_step_status")
@@ -95,18 +92,8 @@ def _getter(name, spreadsheet=False):
     return lambda kp: getattr(kp, name)
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, Decimal | datetime.date):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if text.startswith(FORMULA_PREFIXES):
-        text = "'" + text
-    return text
-
-
 def rows(queryset, spreadsheet=False):
+    """Each record's values, column by column, as they are (the writers make cells of them)."""
     getters = [_getter(name, spreadsheet) for name in columns()]
     # Only the relations the columns read: at 300,000 rows every model instance counts.
     queryset = (
@@ -115,7 +102,7 @@ def rows(queryset, spreadsheet=False):
         .annotate(recording_delay=timeliness.recording_delay())
     )
     for keypoint in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield [_cell(getter(keypoint)) for getter in getters]
+        yield [getter(keypoint) for getter in getters]
 
 
 def _spreadsheet_date_formats():
@@ -153,7 +140,7 @@ def _csv_stream(queryset, language):
         yield "\ufeff"  # so that Excel reads the file as UTF-8
         yield writer.writerow(header())
         for row in rows(queryset):
-            yield writer.writerow(row)
+            yield writer.writerow([csv_cell(value) for value in row])
 
 
 def export_response(queryset, export_format):
@@ -171,15 +158,18 @@ def export_response(queryset, export_format):
     sheet.freeze_panes = "A2"
     for index, name in enumerate(names, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _width(name)
-    sheet.append(header())
+    sheet.append([xlsx_cell(sheet, label) for label in header()])
     date_format, datetime_format = _spreadsheet_date_formats()
     count = 0
-    for row in rows(queryset, spreadsheet=True):
-        for index, value in enumerate(row):
+    for values in rows(queryset, spreadsheet=True):
+        row = []
+        for value in values:
             if isinstance(value, datetime.date):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = datetime_format if isinstance(value, datetime.datetime) else date_format
-                row[index] = cell
+                row.append(cell)
+            else:
+                row.append(xlsx_cell(sheet, value))
         sheet.append(row)
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -54,6 +55,17 @@ def _hmac_base64(key, message):
     return base64.b64encode(hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()).decode()
 
 
+# What in a name could make markdown of it: a link or image ([text](address)), an HTML tag or autolink
+# (<...>), emphasis or code. A backslash makes each one the character itself.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+
+
+def markdown_text(text):
+    """Text (a project's or customer's name, a next step) shown as itself in a markdown message, on
+    one line (a line break could start a heading or a quote)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
+
+
 def chat_request(webhook, message, *, now=None):
     """(url, JSON body) for one robot. WeCom: markdown, no signature (the key is in the address).
     DingTalk: markdown; with a secret, `timestamp` (ms) and `sign` = base64 HMAC-SHA256 of
@@ -61,11 +73,13 @@ def chat_request(webhook, message, *, now=None):
     `timestamp` (s) and `sign` = base64 HMAC-SHA256 of nothing, keyed by "timestamp\\nsecret", in the body."""
     now = time.time() if now is None else now
     if webhook.platform == Platform.WECOM:
-        content = f"**{message.title}**\n" + "\n".join(f"> {line}" for line in message.lines)
+        title, lines = markdown_text(message.title), [markdown_text(line) for line in message.lines]
+        content = f"**{title}**\n" + "\n".join(f"> {line}" for line in lines)
         content += f"\n[{message.url}]({message.url})"
         return webhook.url, {"msgtype": "markdown", "markdown": {"content": content}}
     if webhook.platform == Platform.DINGTALK:
-        text = f"#### {message.title}\n\n" + "\n\n".join(message.lines) + f"\n\n[{message.url}]({message.url})"
+        title, lines = markdown_text(message.title), [markdown_text(line) for line in message.lines]
+        text = f"#### {title}\n\n" + "\n\n".join(lines) + f"\n\n[{message.url}]({message.url})"
         url = webhook.url
         if webhook.secret:
             timestamp = str(int(now * 1000))

@@ -1,10 +1,30 @@
+import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from accounts.models import Role
 
 from .factories import CustomerFactory, UserFactory
+
+# Property tests run the same few examples every time: a failure is reproducible, and the bad-input
+# sweep stays within a minute on two cores. HYPOTHESIS_PROFILE=deep explores more, locally.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "deep",
+    parent=settings.get_profile("ci"),
+    derandomize=False,
+    max_examples=200,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

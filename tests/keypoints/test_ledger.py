@@ -239,11 +239,16 @@ def test_export_values_are_readable(client_for, rep, project, ledger):
     assert record["线索评级"].startswith("A")
 
 
-def test_export_neutralises_spreadsheet_formulas(client_for, rep, project):
-    KeyPointFactory(project=project, summary='=HYPERLINK("http://evil")')
-    rows = read_xlsx(export(client_for(rep), "xlsx"))
-    summary_col = rows[0].index("发生了什么")
-    assert rows[1][summary_col].startswith("'=")
+@pytest.mark.parametrize("summary", ['=HYPERLINK("http://evil")', "＝1+1", "@SUM(A1)", "-2+3", "\t=1"])
+def test_export_writes_formula_like_text_as_text(client_for, rep, project, summary):
+    KeyPointFactory(project=project, summary=summary)
+    response = export(client_for(rep), "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    summary_col = [cell.value for cell in sheet[1]].index("发生了什么")
+    cell = sheet.cell(row=2, column=summary_col + 1)
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (summary, "s", True)
+    rows = read_csv(export(client_for(rep), "csv"))
+    assert rows[1][summary_col] == "'" + summary
 
 
 def test_export_with_unknown_format_is_400(client_for, rep, ledger):
