@@ -44,6 +44,13 @@ class Kind:
         field = PARENTS.get(self.key)
         return getattr(record, field) if field else None
 
+    def found_under(self, record):
+        """What the archive list names besides the record: its parent, but a key point's customer (its
+        name already says its project)."""
+        if self.key == "keypoint":
+            return record.project.customer
+        return self.parent(record)
+
     def live_url(self, record):
         if self.key == "customer":
             return reverse("customers:detail", args=[record.pk])
@@ -108,7 +115,7 @@ KINDS = {
              ("archived_by", "customer")),
         Kind("keypoint", _("Key point"), _("Key points"), KeyPoint, keypoint_permissions.get_keypoint_for_user,
              keypoint_services.keypoint_archive, keypoint_services.keypoint_restore, _not_with_parent("project"),
-             ("archived_by", "project", "author")),
+             ("archived_by", "project__customer", "author")),
     )
 }  # fmt: skip
 

@@ -48,6 +48,7 @@ def _render_list(request, kind, status=200):
         parent = kind.parent(record)
         record.parent_archived = parent is not None and parent.archived_at is not None
         record.parent_name = parent
+        record.found_under = kind.found_under(record)
         record.shown_name = kind.name(record)
         record.history_url = kind.history_url(record)
     context = {

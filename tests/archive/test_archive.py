@@ -170,6 +170,26 @@ def test_the_archive_page_lists_what_was_archived_on_its_own(client_for, lead, d
     assert client.get(reverse("archive:list"), {"kind": "nothing"}).status_code == 400
 
 
+def test_an_archived_key_point_is_listed_under_its_customer_not_its_project_twice(
+    client_for, lead, deal, django_assert_max_num_queries
+):
+    others = [KeyPointFactory(project=deal["project"]) for _ in range(3)]
+    client = client_for(lead)
+    for keypoint in (deal["keypoint"], *others):
+        client.post(archive_url("keypoint", keypoint))
+
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("archive:list"), {"kind": "keypoint"})
+
+    records = page.content.decode().split('data-testid="archived-record"')[1:]
+    assert len(records) == 4
+    for record in records:
+        # The key point's name says its project; the line beside it says whose project that is.
+        assert f"<strong>{deal['project'].name} · " in record
+        assert f'<span class="text-muted small">{deal["customer"].legal_name}</span>' in record
+        assert f'<span class="text-muted small">{deal["project"].name}</span>' not in record
+
+
 def test_archiving_twice_changes_nothing_the_second_time(client_for, lead, deal):
     client = client_for(lead)
     client.post(archive_url("project", deal["project"]))

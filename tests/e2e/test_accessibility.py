@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.views.defaults import server_error
 
 from accounts.models import User
+from customers import services as customer_services
 from customers.models import Customer, DecisionStep, Project, ProjectMember, ProjectStatus, TeamRole
 from keypoints import services
 from keypoints.stages import StageNumber
@@ -51,6 +52,10 @@ HUADONG = "华东精密制造股份有限公司"  # rep1's, open, in negotiation
 HANGZHOU = "杭州云栖金融服务有限公司"  # rep2's, put on hold below
 HEFEI = "合肥新材能源集团有限公司"  # rep2's, contract signed
 CHENGDU = "成都锦程医疗器械有限公司"  # rep2's, lost
+# Archived below, so that the archive page lists a record of each kind.
+SUZHOU = "苏州恒通物流有限公司"  # rep1's, archived with its contacts, project and key points
+BORUN = "上海博润汽车零部件有限公司"  # rep1's: its open project and a contact archived on their own
+CHANGZHOU = "常州力拓机械有限公司"  # rep1's: its project's first key point archived on its own
 
 # Named routes that have no page of their own to audit, and why.
 NOT_PAGES = {
@@ -70,6 +75,7 @@ NOT_PAGES = {
     "reminders:webhook_test": "POST only; its button sits on the reminder settings, audited there",
     "accounts:user_reactivate": "POST only; its button sits on the person's account page, audited there",
     "accounts:user_unlock": "POST only; its button sits on the person's account page, audited there",
+    "archive:restore": "POST only; its button sits on the archive page, audited there",
 }
 NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
 
@@ -104,6 +110,12 @@ def submit_main_form(page):
 def submit_with_an_expired_form(page):
     """The form's CSRF cookie is gone (a session that outlived it): the CSRF failure page answers."""
     page.context.clear_cookies(name="csrftoken")
+    submit_main_form(page)
+
+
+def submit_unconfirmed(page):
+    """Send the delete-for-good form without ticking its box: the page says why, nothing is deleted."""
+    page.locator("main input[type=checkbox]").uncheck()
     submit_main_form(page)
 
 
@@ -271,6 +283,29 @@ AUDITS = [
         kwargs=lambda d: {"pk": d.users["rep1"].pk},
         query=lambda d: {"to_user": d.users["rep2"].pk},
     ),
+    # The archive.
+    Audit("archive: customers", "archive:list", REASSIGNERS),
+    Audit("archive: key points", "archive:list", REASSIGNERS, query=lambda d: {"kind": "keypoint"}),
+    Audit("archive: no such kind", "archive:list", REASSIGNERS, query=lambda d: {"kind": "x"}, status=400),
+    Audit(
+        "archive a customer",
+        "archive:archive",
+        REASSIGNERS,
+        kwargs=lambda d: {"kind": "customer", **customer(HUADONG)(d)},
+    ),
+    Audit(
+        "archive a project", "archive:archive", REASSIGNERS, kwargs=lambda d: {"kind": "project", **project(HUADONG)(d)}
+    ),
+    Audit(
+        "delete for good", "archive:delete", ADMINS, kwargs=lambda d: {"kind": "project", "pk": d.archived_project.pk}
+    ),
+    Audit(
+        "delete for good, unconfirmed",
+        "archive:delete",
+        ADMINS,
+        kwargs=lambda d: {"kind": "project", "pk": d.archived_project.pk},
+        action=submit_unconfirmed,
+    ),
     # Error pages.
     Audit("403: manager opens a form", "customers:create", frozenset({"manager"}), status=403),
     Audit("403: rep reopens", "projects:reopen", frozenset({"rep"}), kwargs=project(CHENGDU), status=403),
@@ -299,6 +334,7 @@ class Demo:
     fulfilment: Any = None
     completed: Any = None
     webhook: Any = None
+    archived_project: Any = None
 
 
 @pytest.fixture
@@ -323,6 +359,7 @@ def demo(demo_data):
     completed = ProjectFactory(customer=customers[HEFEI], owner=rep, name="能耗监测试点", stage=StageNumber.AFTER_SALES)
     services.project_complete(project=completed, actor=rep, note="试点验收完成。")
     huadong = projects[HUADONG]
+    archived_project = archive_one_of_each_kind(users[LOGINS["lead"]], customers, projects)
     return Demo(
         users=users,
         customers=customers,
@@ -336,7 +373,21 @@ def demo(demo_data):
         webhook=ChatWebhook.objects.create(
             name="华东销售群", platform=Platform.DINGTALK, url="https://oapi.dingtalk.com/robot/send?access_token=x"
         ),
+        archived_project=archived_project,
     )
+
+
+def archive_one_of_each_kind(lead, customers, projects):
+    """Archive a customer (with all under it), and a project, a contact and a key point on their own;
+    returns the project archived on its own."""
+    services.customer_archive(customer=customers[SUZHOU], actor=lead)
+    borun = customers[BORUN]
+    open_project = borun.projects.get(status=ProjectStatus.OPEN)
+    services.project_archive(project=open_project, actor=lead)
+    customer_services.contact_archive(contact=borun.contacts.order_by("pk").first(), actor=lead)
+    first = projects[CHANGZHOU].keypoints.order_by("occurred_at", "pk").first()
+    services.keypoint_archive(keypoint=first, actor=lead)
+    return open_project
 
 
 def axe_findings(page, axe, where):
