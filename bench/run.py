@@ -132,6 +132,7 @@ def serve(database_url, port, out_dir, log):
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True
         )
+    server_log = open(out_dir / "gunicorn.log", "w", encoding="utf-8")  # noqa: SIM115 (closed by stop())
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -151,7 +152,7 @@ def serve(database_url, port, out_dir, log):
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=open(out_dir / "gunicorn.log", "w", encoding="utf-8"),  # noqa: SIM115 (closed with the process)
+        stderr=server_log,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -159,11 +160,13 @@ def serve(database_url, port, out_dir, log):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
                 if response.status == 200:
                     log(f"gunicorn (2 workers, DEBUG off) serves on port {port}")
+                    server.log_file = server_log
                     return server
         except OSError:
             time.sleep(0.5)
         if server.poll() is not None:
-            raise SystemExit("gunicorn did not start")
+            raise SystemExit(f"gunicorn did not start: see {out_dir / 'gunicorn.log'}")
+    server.log_file = server_log
     stop(server)
     raise SystemExit("gunicorn did not answer within 60 s")
 
@@ -175,6 +178,7 @@ def stop(server):
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+    server.log_file.close()
 
 
 def drive(port, paths, seconds, people, out_dir, log):
@@ -186,33 +190,34 @@ def drive(port, paths, seconds, people, out_dir, log):
     counts_file = out_dir / "queries.json"
     prefix = out_dir / "locust"
     log(f"locust: {people} people at once, each logged in as every role, {seconds} s…")
-    subprocess.run(
-        [
-            str(BIN / "locust"),
-            "-f",
-            str(BASE_DIR / "bench" / "locustfile.py"),
-            "--headless",
-            "--users",
-            str(people),
-            "--spawn-rate",
-            str(people),
-            "--run-time",
-            f"{seconds}s",
-            "--stop-timeout",
-            "120",
-            "--host",
-            f"http://127.0.0.1:{port}",
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-        ],
-        env={**os.environ, "BENCH_PAGES": str(config), "BENCH_QUERIES": str(counts_file)},
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=open(out_dir / "locust.log", "w", encoding="utf-8"),  # noqa: SIM115 (closed with the process)
-    )
+    with open(out_dir / "locust.log", "w", encoding="utf-8") as locust_log:
+        subprocess.run(
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(BASE_DIR / "bench" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(people),
+                "--spawn-rate",
+                str(people),
+                "--run-time",
+                f"{seconds}s",
+                "--stop-timeout",
+                "120",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            env={**os.environ, "BENCH_PAGES": str(config), "BENCH_QUERIES": str(counts_file)},
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=locust_log,
+        )
     counts = json.loads(counts_file.read_text(encoding="utf-8"))
     with open(f"{prefix}_stats.csv", encoding="utf-8") as stats_file:
         stats = {row["Name"]: row for row in csv.DictReader(stats_file)}
