@@ -96,6 +96,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "salesrecord.urls"
+# `make bench` (bench/run.py) serves the app with BENCH on: a floor page to measure every page against
+# and each response's count of SQL queries in an X-Queries header (salesrecord/bench.py). Never in production.
+BENCH = env_bool("BENCH", False)
+if BENCH:
+    MIDDLEWARE.insert(0, "salesrecord.bench.QueryCountMiddleware")
 # An empty filter filters nothing: its choice reads 全部 / All (model choices: salesrecord.forms).
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 WSGI_APPLICATION = "salesrecord.wsgi.application"

@@ -21,7 +21,8 @@ ALLOWED_UPWARD = {
 # Apps that sit on top are imported by nothing but the URL configuration (settings name them as strings).
 TOP_APPS = {
     "handovers": {"salesrecord/urls.py"},
-    "reminders": {"salesrecord/urls.py"},
+    # make bench times the reminder scans: the benchmark sits above every app, as the tests do.
+    "reminders": {"salesrecord/urls.py", "bench/run.py"},
     "dashboard": {"salesrecord/urls.py"},
     "audit": {"salesrecord/urls.py"},
     "archive": {"salesrecord/urls.py"},

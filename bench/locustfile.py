@@ -1,0 +1,83 @@
+"""The load `make bench` drives (bench/run.py starts it): each role logs in and walks the main pages.
+
+Read from the environment, written by bench/run.py:
+- BENCH_PAGES: a JSON file {"pages": {name: path}, "users": [username, ...], "password": ...};
+- BENCH_QUERIES: where to write each page's SQL queries per request (the app's X-Queries header) and
+  each page's HTTP statuses, when the run stops.
+
+Each simulated person is logged in as every role (admin, lead, manager, rep) and visits every page
+in turn as one role, then as the next, starting at a different place: every page is measured as
+often as every other, as every role, under the same load. As many people as gunicorn has workers
+keeps requests from queueing behind each other, so that latency is the page's own.
+"""
+
+import json
+import os
+import random
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+from locust.clients import HttpSession
+
+CONFIG = json.loads(Path(os.environ["BENCH_PAGES"]).read_text(encoding="utf-8"))
+PAGES = list(CONFIG["pages"].items())
+QUERIES = defaultdict(list)
+STATUSES = defaultdict(Counter)
+
+
+@events.request.add_listener
+def count_queries(request_type, name, response, exception, **kwargs):
+    if response is None:
+        return
+    STATUSES[name][str(response.status_code)] += 1
+    queries = response.headers.get("X-Queries")
+    if queries is not None:
+        QUERIES[name].append(int(queries))
+
+
+@events.quitting.add_listener
+def write_counts(environment, **kwargs):
+    with open(os.environ["BENCH_QUERIES"], "w", encoding="utf-8") as out:
+        json.dump({"queries": QUERIES, "statuses": STATUSES}, out)
+
+
+class Person(HttpUser):
+    """Logged in as every role at once (a session each): walks every page as one role, then the next."""
+
+    wait_time = between(0.1, 0.5)
+
+    def on_start(self):
+        self.sessions = []
+        for username in CONFIG["users"]:
+            session = (
+                self.client
+                if not self.sessions
+                else HttpSession(base_url=self.host, request_event=self.environment.events.request, user=self)
+            )
+            log_in(session, username)
+            self.sessions.append(session)
+        self.position = random.randrange(len(PAGES) * len(self.sessions))
+
+    @task
+    def next_page(self):
+        name, path = PAGES[self.position % len(PAGES)]
+        session = self.sessions[self.position // len(PAGES) % len(self.sessions)]
+        self.position += 1
+        with session.get(path, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}")
+
+
+def log_in(session, username):
+    login = session.get("/accounts/login/", name="login form")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
+    response = session.post(
+        "/accounts/login/",
+        {"username": username, "password": CONFIG["password"], "csrfmiddlewaretoken": token.group(1) if token else ""},
+        name="login",
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"{username} could not log in: {response.status_code}")
