@@ -2,8 +2,11 @@
 
 import csv
 import datetime
+import itertools
+import operator
 import tempfile
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import dateformat, formats, timezone, translation
@@ -51,58 +54,137 @@ def header():
     return result
 
 
-def _getter(name, spreadsheet=False):
-    """A function from a key point to the cell of one column; built once per export, not per row,
-    in the export's language: its list separator and date formats. A spreadsheet gets real dates."""
-    separator = list_separator()
-    if name == "customer":
-        return lambda kp: kp.project.customer.legal_name
-    if name == "project":
-        return lambda kp: kp.project.name
+def _user_names():
+    """Every person's name as the pages show it (str(user)), by id: one query, people are few."""
+    return {
+        user.pk: str(user)
+        for user in get_user_model().objects.only("display_name", "first_name", "last_name", "username")
+    }
+
+
+def _participants(keypoint_ids, users, separator):
+    """Each key point's participants, ours and the customer's, joined as the pages list them: one query
+    each per chunk of rows, in the order the related models sort by (people by login, contacts by name)."""
+    ours = KeyPoint.our_participants.through.objects.filter(keypoint_id__in=keypoint_ids)
+    theirs = KeyPoint.customer_participants.through.objects.filter(keypoint_id__in=keypoint_ids)
+    found = {"our_participants": {}, "customer_participants": {}}
+    for keypoint_id, user_id in ours.order_by("user__username", "user_id").values_list("keypoint_id", "user_id"):
+        found["our_participants"].setdefault(keypoint_id, []).append(users.get(user_id, ""))
+    # Contacts since archived still met us then: the through table reaches them all.
+    for keypoint_id, name, title in theirs.order_by("contact__customer_id", "contact__name", "contact_id").values_list(
+        "keypoint_id", "contact__name", "contact__title"
+    ):
+        found["customer_participants"].setdefault(keypoint_id, []).append(f"{name} ({title})" if title else name)
+    return {key: {pk: separator.join(names) for pk, names in by_keypoint.items()} for key, by_keypoint in found.items()}
+
+
+class _Memo(dict):
+    """A function's results by argument, for values that repeat across many rows (dates, names)."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key):
+        if len(self) > 100_000:
+            self.clear()
+        value = self[key] = self.function(key)
+        return value
+
+
+def _source(name):
+    """What one column reads from the database: a field, a related name, or an annotation."""
+    return {
+        "customer": "project__customer__legal_name",
+        "project": "project__name",
+        "completeness": "elements_filled",
+        "author": "author_id",
+        "next_step_owner": "next_step_owner_id",
+        "our_participants": "pk",
+        "customer_participants": "pk",
+    }.get(name, name)
+
+
+def _getter(name, index, context, spreadsheet):
+    """A function from a row of plain values (as _source names them, `index` into it) to the cell of
+    one column; built once per export, not per row, in the export's language: its list separator and
+    date formats. A spreadsheet gets real dates."""
+    separator, users = context["separator"], context["users"]
     if name in ("our_participants", "customer_participants"):
-        return lambda kp: separator.join(str(item) for item in getattr(kp, name).all())
+        joined = context[name]
+        return lambda row: joined.get(row[index], "")
     if name == "completeness":
-        return lambda kp: f"{kp.elements_filled}/{kp.elements_total}"
+        total = context["indexes"]["elements_total"]
+        return lambda row: f"{row[index]}/{row[total]}"
     if name == "missing_elements":
         labels = {element.key: str(element.label) for stage in STAGES for element in stage.elements}
-        return lambda kp: separator.join(labels.get(key, key) for key in kp.missing_elements)
+        return lambda row: separator.join(labels.get(key, key) for key in row[index])
     if name == "recording_delay":
-        return lambda kp: timeliness.hours(kp.recording_delay)
+        return lambda row: timeliness.hours(row[index])
     if name in ("author", "next_step_owner"):
-        return lambda kp: str(getattr(kp, name))
+        return lambda row: users.get(row[index], "")
+    if name in ("customer", "project"):
+        return operator.itemgetter(index)
     field = KeyPoint._meta.get_field(name)
     if field.choices:
         labels = {value: str(label) for value, label in field.flatchoices}
-        return lambda kp: labels.get(getattr(kp, name), getattr(kp, name))
+        return lambda row: labels.get(row[index], row[index])
     if isinstance(field, models.BooleanField):
-        yes, no = _("Yes"), _("No")
-        return lambda kp: "" if getattr(kp, name) is None else (yes if getattr(kp, name) else no)
+        shown = {None: "", True: _("Yes"), False: _("No")}
+        return lambda row: shown[row[index]]
     if spreadsheet and isinstance(field, models.DateTimeField):
         # Spreadsheet dates carry no time zone: the local time, as the pages show it.
-        return lambda kp: getattr(kp, name) and timezone.localtime(getattr(kp, name)).replace(tzinfo=None)
+        local = _Memo(lambda value: timezone.localtime(value).replace(tzinfo=None))
+        return lambda row: row[index] and local[row[index]]
     if spreadsheet and isinstance(field, models.DateField):
-        return lambda kp: getattr(kp, name)
-    # In CSV, dates are text, written as the pages show them.
+        return operator.itemgetter(index)
+    # In CSV, dates are text, written as the pages show them (to the minute: so many rows share one).
     if isinstance(field, models.DateTimeField):
         datetime_format = formats.get_format("DATETIME_FORMAT")
-        return lambda kp: dateformat.format(timezone.localtime(getattr(kp, name)), datetime_format)
+        shown = _Memo(lambda minute: dateformat.format(timezone.localtime(minute), datetime_format))
+        return lambda row: row[index] and shown[row[index].replace(second=0, microsecond=0)]
     if isinstance(field, models.DateField):
         date_format = formats.get_format("DATE_FORMAT")
-        return lambda kp: getattr(kp, name) and dateformat.format(getattr(kp, name), date_format)
-    return lambda kp: getattr(kp, name)
+        shown = _Memo(lambda value: dateformat.format(value, date_format))
+        return lambda row: row[index] and shown[row[index]]
+    return operator.itemgetter(index)
+
+
+def count(queryset):
+    return queryset.select_related(None).prefetch_related(None).order_by().count()
 
 
 def rows(queryset, spreadsheet=False):
-    """Each record's values, column by column, as they are (the writers make cells of them)."""
-    getters = [_getter(name, spreadsheet) for name in columns()]
-    # Only the relations the columns read: at 300,000 rows every model instance counts.
+    """Each record's values, column by column, as they are (the writers make cells of them).
+
+    Plain values, not model instances: at 300,000 rows building each instance (and its related
+    ones) would take most of the time. The related names come in the same query; the participants
+    in one more query per chunk."""
+    names = columns()
+    sources = ["pk", "elements_total", *dict.fromkeys(_source(name) for name in names)]
+    sources = list(dict.fromkeys(sources))
+    indexes = {source: position for position, source in enumerate(sources)}
     queryset = (
         queryset.select_related(None)
-        .select_related("project__customer", "author", "next_step_owner")
+        .prefetch_related(None)
         .annotate(recording_delay=timeliness.recording_delay())
+        .values_list(*sources)
     )
-    for keypoint in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield [getter(keypoint) for getter in getters]
+    context = {
+        "separator": list_separator(),
+        "users": _user_names(),
+        "indexes": indexes,
+        "our_participants": {},
+        "customer_participants": {},
+    }
+    getters = [_getter(name, indexes[_source(name)], context, spreadsheet) for name in names]
+    pk = indexes["pk"]
+    for chunk in itertools.batched(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        for name, joined in _participants([row[pk] for row in chunk], context["users"], context["separator"]).items():
+            context[name].clear()
+            context[name].update(joined)
+        for row in chunk:
+            yield [getter(row) for getter in getters]
 
 
 def _spreadsheet_date_formats():
