@@ -3,12 +3,16 @@
 import csv
 import datetime
 import itertools
+import logging
 import operator
+import secrets
 import tempfile
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -19,12 +23,22 @@ from openpyxl.utils import get_column_letter
 from salesrecord.spreadsheet import csv_cell, xlsx_cell
 from salesrecord.text import list_separator
 
-from . import timeliness
-from .models import KeyPoint
+from . import selectors, timeliness
+from .filters import KeyPointFilter
+from .models import ExportFormat, ExportStatus, KeyPoint, LedgerExport
+from .permissions import visible_keypoints
 from .stages import COMMON_FIELDS, STAGES, all_stage_fields
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 2000
+# A background export reports how far it got every so many rows.
+PROGRESS_EVERY = 5000
+# A running export whose worker has not reported for this long was lost with it: it may be taken again.
+STALE_AFTER = datetime.timedelta(minutes=10)
+EXPORT_FOLDER = "exports"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The record's own columns, with its customer and project after the date, then its completeness.
 LEADING_COLUMNS = (COMMON_FIELDS[0], "customer", "project", *COMMON_FIELDS[1:], "next_step_status")
@@ -138,16 +152,38 @@ def _getter(name, index, context, spreadsheet):
         return lambda row: row[index] and local[row[index]]
     if spreadsheet and isinstance(field, models.DateField):
         return operator.itemgetter(index)
-    # In CSV, dates are text, written as the pages show them (to the minute: so many rows share one).
+    # In CSV, dates are text, written as the pages show them.
     if isinstance(field, models.DateTimeField):
-        datetime_format = formats.get_format("DATETIME_FORMAT")
-        shown = _Memo(lambda minute: dateformat.format(timezone.localtime(minute), datetime_format))
-        return lambda row: row[index] and shown[row[index].replace(second=0, microsecond=0)]
+        return _datetime_text(index)
     if isinstance(field, models.DateField):
         date_format = formats.get_format("DATE_FORMAT")
         shown = _Memo(lambda value: dateformat.format(value, date_format))
         return lambda row: row[index] and shown[row[index]]
     return operator.itemgetter(index)
+
+
+def _datetime_text(index):
+    """A column of date-times as the pages show them, in local time. Formatting is the slow part: a
+    format that is the date's followed by the time's formats the two halves once per day and per
+    minute of the day (a few thousand of each), not once per row."""
+    date_format = formats.get_format("DATE_FORMAT")
+    datetime_format = formats.get_format("DATETIME_FORMAT")
+    zone = timezone.get_current_timezone()
+    if not datetime_format.startswith(date_format):
+        shown = _Memo(lambda value: dateformat.format(value, datetime_format))
+        return lambda row: row[index] and shown[row[index].astimezone(zone).replace(second=0, microsecond=0)]
+    time_format = datetime_format[len(date_format) :]
+    days = _Memo(lambda day: dateformat.format(day, date_format))
+    minutes = _Memo(lambda minute: dateformat.time_format(datetime.time(*minute), time_format))
+
+    def text(row):
+        value = row[index]
+        if value is None:
+            return None
+        local = value.astimezone(zone)
+        return days[local.date()] + minutes[local.hour, local.minute]
+
+    return text
 
 
 def count(queryset):
@@ -216,21 +252,21 @@ class _Echo:
         return value
 
 
-def _csv_stream(queryset, language):
+def _csv_lines(queryset, language, progress=None):
+    """The CSV file's text, line by line; `progress(rows)` every PROGRESS_EVERY rows."""
     with translation.override(language):
         writer = csv.writer(_Echo())
         yield "\ufeff"  # so that Excel reads the file as UTF-8
         yield writer.writerow(header())
-        for row in rows(queryset):
-            yield writer.writerow([csv_cell(value) for value in row])
+        for count, row in enumerate(rows(queryset), start=1):
+            # Empty cells (most of a row: other stages' elements) need no guard.
+            yield writer.writerow([csv_cell(value) if value else ("" if value is None else value) for value in row])
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
 
 
-def export_response(queryset, export_format):
-    language = translation.get_language()
-    if export_format == "csv":
-        response = StreamingHttpResponse(_csv_stream(queryset, language), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-        return response
+def write_xlsx(queryset, target, progress=None):
+    """The XLSX workbook into `target` (a path or a binary file); returns the number of rows."""
     # openpyxl's write-only mode spools each row to a temporary file as it is appended.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Key points")[:31])
@@ -254,13 +290,128 @@ def export_response(queryset, export_format):
                 row.append(xlsx_cell(sheet, value))
         sheet.append(row)
         count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
+    workbook.save(target)
+    return count
+
+
+def export_response(queryset, export_format):
+    """The export at once, within the request (small ones)."""
+    language = translation.get_language()
+    if export_format == "csv":
+        response = StreamingHttpResponse(_csv_lines(queryset, language), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+        return response
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    workbook.save(spool)
+    write_xlsx(queryset, spool)
     spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=_filename("xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return FileResponse(spool, as_attachment=True, filename=_filename("xlsx"), content_type=XLSX_TYPE)
+
+
+# Background exports ------------------------------------------------------------------------------
+
+
+def job_queryset(job):
+    """The job's rows as they are now: the person's scope and the ledger's filters applied again
+    (someone who lost a customer since asking no longer gets its records). None if the filters no
+    longer apply (a customer or person chosen then, gone from their scope since)."""
+    keypoints = selectors.ledger_rows(visible_keypoints(job.requested_by))
+    ledger_filter = KeyPointFilter(QueryDict(job.query), queryset=keypoints, user=job.requested_by)
+    return ledger_filter.qs if ledger_filter.is_valid() else None
+
+
+def _claim(job_pk, now):
+    """Take the job to run it: a queued one, or a running one whose worker stopped reporting long ago.
+    A job done or failed, or running elsewhere right now, is left alone (the task is safe to run twice)."""
+    stale = now - STALE_AFTER
+    claimable = LedgerExport.objects.filter(pk=job_pk).filter(
+        models.Q(status=ExportStatus.QUEUED)
+        | models.Q(status=ExportStatus.RUNNING, progressed_at__lt=stale)
+        | models.Q(status=ExportStatus.RUNNING, progressed_at__isnull=True)
     )
+    if not claimable.update(status=ExportStatus.RUNNING, progressed_at=now, rows_written=0, error=""):
+        return None
+    return LedgerExport.objects.select_related("requested_by").get(pk=job_pk)
+
+
+def _fail(job, message):
+    LedgerExport.objects.filter(pk=job.pk).update(
+        status=ExportStatus.FAILED, error=message, finished_at=timezone.now(), progressed_at=timezone.now()
+    )
+
+
+def run_job(job_pk):
+    """Write the job's file and mark it done, or failed with a message its owner can read."""
+    job = _claim(job_pk, timezone.now())
+    if job is None:
+        return None
+    with translation.override(job.language):
+        if not job.requested_by.is_active:
+            _fail(job, _("The account that asked for this export has been deactivated."))
+            return ExportStatus.FAILED
+        queryset = job_queryset(job)
+        if queryset is None:
+            _fail(
+                job, _("The filters of this export no longer apply to what you may see. Export again from the ledger.")
+            )
+            return ExportStatus.FAILED
+        LedgerExport.objects.filter(pk=job.pk).update(rows_total=count(queryset))
+
+        def progress(written):
+            LedgerExport.objects.filter(pk=job.pk).update(rows_written=written, progressed_at=timezone.now())
+
+        folder = Path(settings.MEDIA_ROOT) / EXPORT_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        # A name no one can guess, written aside and renamed when whole: a download never reads half a file.
+        name = f"{EXPORT_FOLDER}/{job.pk}-{secrets.token_hex(8)}.{job.format}"
+        partial = Path(settings.MEDIA_ROOT) / f"{name}.part"
+        try:
+            if job.format == ExportFormat.CSV:
+                with partial.open("w", encoding="utf-8", newline="") as target:
+                    written = 0
+                    for line in _csv_lines(queryset, job.language, progress):
+                        target.write(line)
+                        written += 1
+                    written = max(0, written - 2)  # less the byte order mark and the header
+            else:
+                written = write_xlsx(queryset, partial, progress)
+            partial.rename(Path(settings.MEDIA_ROOT) / name)
+        except Exception:
+            logger.exception("Ledger export %s failed", job.pk)
+            partial.unlink(missing_ok=True)
+            _fail(job, _("The export could not be written. Try again; if it fails again, tell an administrator."))
+            return ExportStatus.FAILED
+        now = timezone.now()
+        LedgerExport.objects.filter(pk=job.pk).update(
+            status=ExportStatus.DONE,
+            rows_written=written,
+            file=name,
+            finished_at=now,
+            progressed_at=now,
+            expires_at=now + datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS),
+        )
+    return ExportStatus.DONE
+
+
+def file_path(job):
+    return Path(settings.MEDIA_ROOT) / job.file
+
+
+def delete_expired(now=None):
+    """Delete the files of expired exports (the rows stay, so that a late download answers 410), and
+    the rows of exports expired a week ago. Returns the number of files deleted."""
+    now = now or timezone.now()
+    deleted = 0
+    expired = LedgerExport.objects.filter(expires_at__lte=now).exclude(file="")
+    for job in expired:
+        file_path(job).unlink(missing_ok=True)
+        deleted += LedgerExport.objects.filter(pk=job.pk, file=job.file).update(file="")
+    LedgerExport.objects.filter(expires_at__lte=now - datetime.timedelta(days=7), file="").delete()
+    # A failed export is kept as long as a done one would be, for its owner to read why.
+    LedgerExport.objects.filter(
+        status=ExportStatus.FAILED,
+        finished_at__lte=now - datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS) - datetime.timedelta(days=7),
+    ).delete()
+    return deleted
