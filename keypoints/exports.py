@@ -11,7 +11,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connection, models
+from django.db.models import Case, CharField, F, OuterRef, StringAgg, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
@@ -76,20 +78,36 @@ def _user_names():
     }
 
 
-def _participants(keypoint_ids, users, separator):
-    """Each key point's participants, ours and the customer's, joined as the pages list them: one query
-    each per chunk of rows, in the order the related models sort by (people by login, contacts by name)."""
-    ours = KeyPoint.our_participants.through.objects.filter(keypoint_id__in=keypoint_ids)
-    theirs = KeyPoint.customer_participants.through.objects.filter(keypoint_id__in=keypoint_ids)
-    found = {"our_participants": {}, "customer_participants": {}}
-    for keypoint_id, user_id in ours.order_by("user__username", "user_id").values_list("keypoint_id", "user_id"):
-        found["our_participants"].setdefault(keypoint_id, []).append(users.get(user_id, ""))
-    # Contacts since archived still met us then: the through table reaches them all.
-    for keypoint_id, name, title in theirs.order_by("contact__customer_id", "contact__name", "contact_id").values_list(
-        "keypoint_id", "contact__name", "contact__title"
-    ):
-        found["customer_participants"].setdefault(keypoint_id, []).append(f"{name} ({title})" if title else name)
-    return {key: {pk: separator.join(names) for pk, names in by_keypoint.items()} for key, by_keypoint in found.items()}
+def _participant_columns(separator):
+    """Each row's participants, computed by the database in the export's own query: ours as the
+    people's ids in login order (their names come from _user_names), the customer's as the pages
+    show them, in the order contacts sort by. Contacts since archived still met us then: the
+    through table reaches them all."""
+    ours = (
+        KeyPoint.our_participants.through.objects.filter(keypoint_id=OuterRef("pk"))
+        .order_by()
+        .values("keypoint_id")
+        .annotate(joined=StringAgg(Cast("user_id", CharField()), Value(","), order_by=("user__username", "user_id")))
+        .values("joined")
+    )
+    shown = Case(
+        When(contact__title="", then=F("contact__name")),
+        default=Concat(F("contact__name"), Value(" ("), F("contact__title"), Value(")")),
+        output_field=CharField(),
+    )
+    theirs = (
+        KeyPoint.customer_participants.through.objects.filter(keypoint_id=OuterRef("pk"))
+        .order_by()
+        .values("keypoint_id")
+        .annotate(
+            joined=StringAgg(shown, Value(separator), order_by=("contact__customer_id", "contact__name", "contact_id"))
+        )
+        .values("joined")
+    )
+    return {
+        "our_participant_ids": Subquery(ours, output_field=CharField()),
+        "customer_participant_names": Coalesce(Subquery(theirs, output_field=CharField()), Value("")),
+    }
 
 
 class _Memo(dict):
@@ -111,73 +129,68 @@ def _source(name):
     return {
         "customer": "project__customer__legal_name",
         "project": "project__name",
-        "completeness": "elements_filled",
+        "completeness": "completeness",
         "author": "author_id",
         "next_step_owner": "next_step_owner_id",
-        "our_participants": "pk",
-        "customer_participants": "pk",
+        "our_participants": "our_participant_ids",
+        "customer_participants": "customer_participant_names",
     }.get(name, name)
 
 
-def _getter(name, index, context, spreadsheet):
-    """A function from a row of plain values (as _source names them, `index` into it) to the cell of
-    one column; built once per export, not per row, in the export's language: its list separator and
+def _converter(name, spreadsheet, users, separator):
+    """A function from the value the database gives for one column to its cell, or None where the value
+    is the cell; built once per export, not per row, in the export's language: its list separator and
     date formats. A spreadsheet gets real dates."""
-    separator, users = context["separator"], context["users"]
-    if name in ("our_participants", "customer_participants"):
-        joined = context[name]
-        return lambda row: joined.get(row[index], "")
-    if name == "completeness":
-        total = context["indexes"]["elements_total"]
-        return lambda row: f"{row[index]}/{row[total]}"
+    if name == "our_participants":
+        joined = _Memo(lambda ids: separator.join(users.get(int(pk), "") for pk in ids.split(",")))
+        return lambda ids: joined[ids] if ids else ""
     if name == "missing_elements":
         labels = {element.key: str(element.label) for stage in STAGES for element in stage.elements}
-        return lambda row: separator.join(labels.get(key, key) for key in row[index])
+        shown = _Memo(lambda keys: separator.join(labels.get(key, key) for key in keys))
+        return lambda keys: shown[tuple(keys)]
     if name == "recording_delay":
-        return lambda row: timeliness.hours(row[index])
+        return timeliness.hours
     if name in ("author", "next_step_owner"):
-        return lambda row: users.get(row[index], "")
-    if name in ("customer", "project"):
-        return operator.itemgetter(index)
+        return lambda pk: users.get(pk, "")
+    if name in ("customer", "project", "completeness", "customer_participants"):
+        return None
     field = KeyPoint._meta.get_field(name)
     if field.choices:
         labels = {value: str(label) for value, label in field.flatchoices}
-        return lambda row: labels.get(row[index], row[index])
+        return lambda value: labels.get(value, value)
     if isinstance(field, models.BooleanField):
-        shown = {None: "", True: _("Yes"), False: _("No")}
-        return lambda row: shown[row[index]]
+        return {None: "", True: _("Yes"), False: _("No")}.__getitem__
+    zone = timezone.get_current_timezone()
     if spreadsheet and isinstance(field, models.DateTimeField):
         # Spreadsheet dates carry no time zone: the local time, as the pages show it.
-        local = _Memo(lambda value: timezone.localtime(value).replace(tzinfo=None))
-        return lambda row: row[index] and local[row[index]]
+        return lambda value: value and value.astimezone(zone).replace(tzinfo=None)
     if spreadsheet and isinstance(field, models.DateField):
-        return operator.itemgetter(index)
+        return None
     # In CSV, dates are text, written as the pages show them.
     if isinstance(field, models.DateTimeField):
-        return _datetime_text(index)
+        return _datetime_text()
     if isinstance(field, models.DateField):
         date_format = formats.get_format("DATE_FORMAT")
         shown = _Memo(lambda value: dateformat.format(value, date_format))
-        return lambda row: row[index] and shown[row[index]]
-    return operator.itemgetter(index)
+        return lambda value: value and shown[value]
+    return None
 
 
-def _datetime_text(index):
-    """A column of date-times as the pages show them, in local time. Formatting is the slow part: a
-    format that is the date's followed by the time's formats the two halves once per day and per
-    minute of the day (a few thousand of each), not once per row."""
+def _datetime_text():
+    """Date-times as the pages show them, in local time. Formatting is the slow part: a format that is
+    the date's followed by the time's formats the two halves once per day and per minute of the day
+    (a few thousand of each), not once per row."""
     date_format = formats.get_format("DATE_FORMAT")
     datetime_format = formats.get_format("DATETIME_FORMAT")
     zone = timezone.get_current_timezone()
     if not datetime_format.startswith(date_format):
         shown = _Memo(lambda value: dateformat.format(value, datetime_format))
-        return lambda row: row[index] and shown[row[index].astimezone(zone).replace(second=0, microsecond=0)]
+        return lambda value: value and shown[value.astimezone(zone)]
     time_format = datetime_format[len(date_format) :]
     days = _Memo(lambda day: dateformat.format(day, date_format))
     minutes = _Memo(lambda minute: dateformat.time_format(datetime.time(*minute), time_format))
 
-    def text(row):
-        value = row[index]
+    def text(value):
         if value is None:
             return None
         local = value.astimezone(zone)
@@ -194,33 +207,77 @@ def rows(queryset, spreadsheet=False):
     """Each record's values, column by column, as they are (the writers make cells of them).
 
     Plain values, not model instances: at 300,000 rows building each instance (and its related
-    ones) would take most of the time. The related names come in the same query; the participants
-    in one more query per chunk."""
+    ones) would take most of the time. The related names, the completeness and the participants
+    come in the same query; only the columns that need it are converted, value by value."""
     names = columns()
-    sources = ["pk", "elements_total", *dict.fromkeys(_source(name) for name in names)]
-    sources = list(dict.fromkeys(sources))
-    indexes = {source: position for position, source in enumerate(sources)}
+    separator = list_separator()
+    users = _user_names()
+    in_query = connection.features.supports_aggregate_order_by_clause
+    if in_query:
+        participants = _participant_columns(separator)
+    else:
+        # Filled in per chunk below; until then these two columns hold the key point's id.
+        participants = {"our_participant_ids": F("pk"), "customer_participant_names": F("pk")}
+    sources = list(dict.fromkeys(_source(name) for name in names))
     queryset = (
         queryset.select_related(None)
         .prefetch_related(None)
-        .annotate(recording_delay=timeliness.recording_delay())
+        .annotate(
+            recording_delay=timeliness.recording_delay(),
+            completeness=Concat(
+                Cast("elements_filled", CharField()),
+                Value("/"),
+                Cast("elements_total", CharField()),
+                output_field=CharField(),
+            ),
+            **participants,
+        )
         .values_list(*sources)
     )
-    context = {
-        "separator": list_separator(),
-        "users": _user_names(),
-        "indexes": indexes,
-        "our_participants": {},
-        "customer_participants": {},
-    }
-    getters = [_getter(name, indexes[_source(name)], context, spreadsheet) for name in names]
-    pk = indexes["pk"]
+    pick = operator.itemgetter(*(sources.index(_source(name)) for name in names))
+    conversions = [
+        (position, convert)
+        for position, name in enumerate(names)
+        if (convert := _converter(name, spreadsheet, users, separator)) is not None
+    ]
+    if in_query:
+        for values in queryset.iterator(chunk_size=CHUNK_SIZE):
+            row = list(pick(values))
+            for position, convert in conversions:
+                row[position] = convert(row[position])
+            yield row
+        return
+    placeholders = [(names.index(name), _source(name)) for name in ("our_participants", "customer_participants")]
+    pk = sources.index("our_participant_ids")
     for chunk in itertools.batched(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-        for name, joined in _participants([row[pk] for row in chunk], context["users"], context["separator"]).items():
-            context[name].clear()
-            context[name].update(joined)
-        for row in chunk:
-            yield [getter(row) for getter in getters]
+        found = _participants_of([values[pk] for values in chunk], separator)
+        for values in chunk:
+            row = list(pick(values))
+            for position, source in placeholders:
+                row[position] = found[source].get(row[position], "")
+            for position, convert in conversions:
+                row[position] = convert(row[position])
+            yield row
+
+
+def _participants_of(keypoint_ids, separator):
+    """The two participant columns for databases without ordered aggregates (SQLite before 3.44): one
+    query each per chunk of rows; by key point id, as the subqueries of _participant_columns give them."""
+    ours = KeyPoint.our_participants.through.objects.filter(keypoint_id__in=keypoint_ids)
+    theirs = KeyPoint.customer_participants.through.objects.filter(keypoint_id__in=keypoint_ids)
+    found = {"our_participant_ids": {}, "customer_participant_names": {}}
+    for keypoint_id, user_id in ours.order_by("user__username", "user_id").values_list("keypoint_id", "user_id"):
+        found["our_participant_ids"].setdefault(keypoint_id, []).append(str(user_id))
+    for keypoint_id, name, title in theirs.order_by("contact__customer_id", "contact__name", "contact_id").values_list(
+        "keypoint_id", "contact__name", "contact__title"
+    ):
+        found["customer_participant_names"].setdefault(keypoint_id, []).append(f"{name} ({title})" if title else name)
+    return {
+        "our_participant_ids": {pk: ",".join(ids) for pk, ids in found["our_participant_ids"].items()},
+        "customer_participant_names": {
+            pk: separator.join(names) for pk, names in found["customer_participant_names"].items()
+        },
+    }
 
 
 def _spreadsheet_date_formats():
@@ -252,15 +309,44 @@ class _Echo:
         return value
 
 
+def _written_by_people(name):
+    """Whether a column holds what people typed (free text, names), which the formula guard must see;
+    the others hold the app's own labels, numbers and dates."""
+    if name in ("customer", "project", "author", "next_step_owner", "our_participants", "customer_participants"):
+        return True
+    if name in ("completeness", "missing_elements", "recording_delay"):
+        return False
+    field = KeyPoint._meta.get_field(name)
+    return isinstance(field, (models.CharField, models.TextField)) and not field.choices
+
+
+def _guarded_positions():
+    """(positions of free text, positions of names that repeat from row to row)."""
+    names = columns()
+    repeated = {"customer", "project", "author", "next_step_owner", "our_participants", "customer_participants"}
+    free = [position for position, name in enumerate(names) if _written_by_people(name) and name not in repeated]
+    names_at = [position for position, name in enumerate(names) if name in repeated]
+    return free, names_at
+
+
 def _csv_lines(queryset, language, progress=None):
     """The CSV file's text, line by line; `progress(rows)` every PROGRESS_EVERY rows."""
     with translation.override(language):
         writer = csv.writer(_Echo())
         yield "\ufeff"  # so that Excel reads the file as UTF-8
         yield writer.writerow(header())
+        free, names_at = _guarded_positions()
+        guarded_name = _Memo(csv_cell)
+        # Only what people typed goes through the formula guard (empty cells need none); the csv
+        # module writes None as an empty cell.
         for count, row in enumerate(rows(queryset), start=1):
-            # Empty cells (most of a row: other stages' elements) need no guard.
-            yield writer.writerow([csv_cell(value) if value else ("" if value is None else value) for value in row])
+            for position in free:
+                if value := row[position]:
+                    row[position] = csv_cell(value)
+            for position in names_at:
+                if value := row[position]:
+                    row[position] = guarded_name[value]
+            yield writer.writerow(row)
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
 
@@ -278,16 +364,21 @@ def write_xlsx(queryset, target, progress=None):
         sheet.column_dimensions[get_column_letter(index)].width = _width(name)
     sheet.append([xlsx_cell(sheet, label) for label in header()])
     date_format, datetime_format = _spreadsheet_date_formats()
+    dates = []
+    for position, name in enumerate(names):
+        if name in KeyPoint._meta._forward_fields_map and isinstance(KeyPoint._meta.get_field(name), models.DateField):
+            is_datetime = isinstance(KeyPoint._meta.get_field(name), models.DateTimeField)
+            dates.append((position, datetime_format if is_datetime else date_format))
+    guarded = [position for position, name in enumerate(names) if _written_by_people(name)]
     count = 0
-    for values in rows(queryset, spreadsheet=True):
-        row = []
-        for value in values:
-            if isinstance(value, datetime.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = datetime_format if isinstance(value, datetime.datetime) else date_format
-                row.append(cell)
-            else:
-                row.append(xlsx_cell(sheet, value))
+    for row in rows(queryset, spreadsheet=True):
+        for position, number_format in dates:
+            if (value := row[position]) is not None:
+                cell = row[position] = WriteOnlyCell(sheet, value=value)
+                cell.number_format = number_format
+        for position in guarded:
+            if value := row[position]:
+                row[position] = xlsx_cell(sheet, value)
         sheet.append(row)
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
