@@ -371,7 +371,10 @@ def write_xlsx(queryset, target, progress=None):
             dates.append((position, datetime_format if is_datetime else date_format))
     guarded = [position for position, name in enumerate(names) if _written_by_people(name)]
     count = 0
-    for row in rows(queryset, spreadsheet=True):
+    for values in rows(queryset, spreadsheet=True):
+        # An empty text is no cell at all: a spreadsheet shows both alike, and most of a row is
+        # other stages' empty elements, which openpyxl would otherwise write one by one.
+        row = [None if value == "" else value for value in values]
         for position, number_format in dates:
             if (value := row[position]) is not None:
                 cell = row[position] = WriteOnlyCell(sheet, value=value)
