@@ -215,3 +215,75 @@ class StageHistory(models.Model):
 
     def __str__(self):
         return f"{self.project_id}: {self.get_kind_display()} → {self.get_to_stage_display()}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class LedgerExport(models.Model):
+    """A ledger export too large to write within a request: written by a background task into a file
+    under MEDIA_ROOT/exports, downloaded by the person who asked for it until it expires.
+
+    The filters are kept as the ledger's query string and applied again, with the person's scope as it
+    is then, when the task runs."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="ledger_exports",
+    )
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    # The language of the page it was asked from: headers, labels and dates follow it.
+    language = models.CharField(max_length=16)
+    status = models.CharField(_("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_written = models.PositiveIntegerField(default=0)
+    # Relative to MEDIA_ROOT; emptied when the file is deleted.
+    file = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the task last reported: a running job that stopped reporting long ago was lost with its worker.
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Opened from the notification centre (or its page): no longer counted as unread there.
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger export")
+        verbose_name_plural = _("ledger exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "status"]), models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.format} · {self.requested_by_id} · {self.get_status_display()}"
+
+    @property
+    def is_finished(self):
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def progress(self):
+        """Per cent of the rows written, 0 to 100."""
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_written * 100 // self.rows_total)
+
+    def is_expired(self, now=None):
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def filename(self):
+        return f"keypoints-{timezone.localdate(self.created_at):%Y%m%d}.{self.format}"

@@ -1,5 +1,6 @@
 """Every write to key points, next steps and a project's stage and status."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -15,7 +16,8 @@ from customers.services import (
     restore_batch,
 )
 
-from .models import KeyPoint, NextStepStatus, StageChange, StageHistory
+from . import tasks
+from .models import ExportStatus, KeyPoint, LedgerExport, NextStepStatus, StageChange, StageHistory
 from .stages import STAGES, StageNumber, get_stage
 
 
@@ -437,3 +439,34 @@ def keypoint_restore(*, keypoint, actor):
     restored = restore_batch(keypoint, parent=keypoint.project, models=[KeyPoint], actor=actor)
     _sync_outcome(lock_row(keypoint.project))  # a contract back on record signs the project again
     return restored
+
+
+# Ledger exports --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ledger_export_start(*, user, export_format, query, language):
+    """Ask for a background export of the ledger with these filters (a query string). The same person
+    asking again for the same export while it is waiting or being prepared gets that one: a double
+    submit starts one job. Returns (job, started)."""
+    # The person's row, locked, lines up their concurrent requests: the second sees the first's job.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    same = LedgerExport.objects.filter(
+        requested_by=user,
+        format=export_format,
+        query=query,
+        language=language,
+        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
+    ).first()
+    if same is not None:
+        return same, False
+    job = LedgerExport.objects.create(requested_by=user, format=export_format, query=query, language=language)
+    transaction.on_commit(lambda: tasks.run_ledger_export.delay(job.pk))
+    return job, True
+
+
+def ledger_export_mark_read(*, job):
+    if job.read_at is None and job.is_finished:
+        job.read_at = timezone.now()
+        LedgerExport.objects.filter(pk=job.pk, read_at__isnull=True).update(read_at=job.read_at)
+    return job

@@ -1,14 +1,15 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -23,7 +24,7 @@ from . import exports, review, selectors, services, timeliness
 from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
-from .models import KeyPoint, NextStepStatus
+from .models import ExportFormat, ExportStatus, KeyPoint, LedgerExport, NextStepStatus
 from .stages import StageNumber, get_stage
 
 # The stage numbers as a query string carries them.
@@ -516,7 +517,50 @@ def ledger_export(request):
             {"filter": ledger_filter, "page": None, "export_error": True},
             status=400,
         )
-    return exports.export_response(ledger_filter.qs, export_format)
+    if exports.count(ledger_filter.qs) <= settings.EXPORT_INLINE_ROWS:
+        return exports.export_response(ledger_filter.qs, export_format)
+    # Too many rows to write within a request: a worker prepares the file, this page follows it.
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    job, _started = services.ledger_export_start(
+        user=request.user,
+        export_format=export_format,
+        query=urlencode(sorted(query.lists()), doseq=True),
+        language=translation.get_language(),
+    )
+    return redirect("keypoints:export_status", pk=job.pk)
+
+
+def _own_export(request, pk):
+    """One of the person's own exports; anyone else's is not found."""
+    return get_object_or_404(LedgerExport, pk=pk, requested_by=request.user)
+
+
+@require_GET
+def export_status(request, pk):
+    """How far a background export got, and its download link once done. The progress part polls
+    itself (htmx) until the export is finished; a finished export seen here counts as read."""
+    job = _own_export(request, pk)
+    if job.is_finished:
+        services.ledger_export_mark_read(job=job)
+    context = {"job": job, "expired": job.is_expired(), "statuses": ExportStatus}
+    if request.htmx:
+        return render(request, "keypoints/export_status.html#progress", context)
+    return render(request, "keypoints/export_status.html", context)
+
+
+@require_GET
+def export_download(request, pk):
+    job = _own_export(request, pk)
+    if job.status != ExportStatus.DONE:
+        return redirect("keypoints:export_status", pk=job.pk)
+    path = exports.file_path(job) if job.file else None
+    if job.is_expired() or path is None or not path.is_file():
+        return render(request, "keypoints/export_status.html", {"job": job, "expired": True}, status=410)
+    services.ledger_export_mark_read(job=job)
+    content_type = "text/csv; charset=utf-8" if job.format == ExportFormat.CSV else exports.XLSX_TYPE
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.filename(), content_type=content_type)
 
 
 # The review (复盘) ------------------------------------------------------------------------------

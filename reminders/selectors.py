@@ -3,11 +3,14 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers import permissions, stalls
 from customers.models import ProjectStatus
-from keypoints.models import KeyPoint, NextStepStatus
+from keypoints.models import ExportStatus, KeyPoint, LedgerExport, NextStepStatus
 
 from .messages import compose
 from .models import Channel, Reminder, ScanRun
@@ -19,8 +22,31 @@ def notifications(user):
     return live.select_related("project__customer", "project__owner", "keypoint__next_step_owner")
 
 
+def finished_exports(user):
+    """The person's ledger exports prepared in the background that finished: ready to download until
+    they expire, or failed (kept as long, for the reason)."""
+    now = timezone.now()
+    kept = now - datetime.timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    return LedgerExport.objects.filter(requested_by=user).filter(
+        Q(status=ExportStatus.DONE, expires_at__gt=now) | Q(status=ExportStatus.FAILED, finished_at__gt=kept)
+    )
+
+
 def unread_count(user):
-    return notifications(user).filter(read_at__isnull=True).count()
+    """Unread notifications and finished exports not yet opened, in one query (the bell is on every page)."""
+    reminders = notifications(user).filter(read_at__isnull=True).order_by().values("recipient")
+    exports = finished_exports(user).filter(read_at__isnull=True).order_by().values("requested_by")
+    counts = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            unread_reminders=Coalesce(Subquery(reminders.annotate(n=Count("pk")).values("n")), 0),
+            unread_exports=Coalesce(Subquery(exports.annotate(n=Count("pk")).values("n")), 0),
+        )
+        .values_list("unread_reminders", "unread_exports")
+        .first()
+    )
+    return sum(counts) if counts else 0
 
 
 def with_messages(user, reminders):

@@ -51,7 +51,8 @@ def attention(request):
 def notifications(request):
     page = Paginator(selectors.notifications(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_messages(request.user, page.object_list)
-    return render(request, "reminders/notifications.html", {"page": page})
+    exports = selectors.finished_exports(request.user) if page.number == 1 else []
+    return render(request, "reminders/notifications.html", {"page": page, "exports": exports})
 
 
 @require_POST
@@ -69,6 +70,7 @@ def notification_open(request, pk):
 @require_POST
 def notifications_read_all(request):
     count = selectors.notifications(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    count += selectors.finished_exports(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, _("%(count)s notifications marked read.") % {"count": count})
     return redirect("notifications:list")
 

@@ -274,7 +274,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.daily_summary",
         "schedule": crontab(hour=_summary_hour, minute=_summary_minute),
     },
+    "delete-expired-exports": {"task": "keypoints.tasks.delete_expired_exports", "schedule": 3600.0},
 }
+
+# A ledger export of at most EXPORT_INLINE_ROWS rows is written within the request; a larger one by a
+# background task into a file kept EXPORT_KEEP_HOURS for its owner to download.
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 5000)
+EXPORT_KEEP_HOURS = max(1, env_int("EXPORT_KEEP_HOURS", 24))
 
 # Mail goes out by SMTP (EMAIL_HOST...); to the console only in development (DEBUG: `make run`) and tests,
 # unless EMAIL_BACKEND names another backend.

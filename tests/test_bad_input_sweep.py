@@ -22,6 +22,7 @@ from django.utils import timezone
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from keypoints.models import LedgerExport
 from reminders.models import Channel, ChatWebhook, Kind, Platform, Reminder
 from tests.factories import (
     ContactFactory,
@@ -77,6 +78,8 @@ OBJECT_FOR = {
     "handovers:customer": "customer",
     "handovers:person": "person",
     "notifications:open": "reminder",
+    "keypoints:export_status": "export",
+    "keypoints:export_download": "export",
     "reminders:webhook_edit": "webhook",
     "reminders:webhook_delete": "webhook",
     "reminders:webhook_test": "webhook",
@@ -180,7 +183,9 @@ def test_every_url_with_an_id_is_in_the_sweep():
 
 # The world the URLs point into ---------------------------------------------------------------------
 
-WORLD_OBJECTS = {"customer", "contact", "project", "member", "step", "keypoint", "person", "reminder", "webhook"}
+WORLD_OBJECTS = {
+    "customer", "contact", "project", "member", "step", "keypoint", "person", "reminder", "webhook", "export",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -212,6 +217,7 @@ def world(users, rep_customer):
         "person": person,
         "reminder": Reminder.objects.filter(recipient=rep).first(),
         "webhook": ChatWebhook.objects.create(name="销售群", platform=Platform.WECOM, url="http://127.0.0.1:9/hook"),
+        "export": LedgerExport.objects.create(requested_by=rep, format="csv", query="stage=1", language="zh-hans"),
     }
 
 

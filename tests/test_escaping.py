@@ -18,6 +18,7 @@ from django.utils.html import escape
 
 from customers.models import LostReason
 from keypoints import services
+from keypoints.models import LedgerExport
 from reminders import delivery, summary
 from reminders.messages import compose
 from reminders.models import Channel, ChatWebhook, Kind, Platform, Reminder
@@ -103,6 +104,15 @@ def world(users):
         "person": rep,
         "reminder": Reminder.objects.filter(recipient=rep).first(),
         "webhook": ChatWebhook.objects.create(name=hostile("群"), platform=Platform.WECOM, url="http://127.0.0.1:9/h"),
+        # A failed export's reason shows on its page and in the notification centre.
+        "export": LedgerExport.objects.create(
+            requested_by=rep,
+            format="csv",
+            language="zh-hans",
+            status="failed",
+            error=hostile("原因"),
+            finished_at=timezone.now(),
+        ),
     }
 
 
