@@ -13,6 +13,11 @@ from .versions import VersionedForm
 
 
 def duplicate_customer_message(existing):
+    if existing.archived_at is not None:
+        return _(
+            "The customer “%(name)s” already exists, archived; its owner was %(owner)s. A sales lead or an admin "
+            "can restore it from the archive."
+        ) % {"name": existing.legal_name, "owner": existing.owner}
     return _("The customer “%(name)s” already exists; its owner is %(owner)s. Ask them or a sales lead.") % {
         "name": existing.legal_name,
         "owner": existing.owner,

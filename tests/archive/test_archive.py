@@ -249,6 +249,7 @@ def test_an_archived_customers_name_stays_taken(client_for, lead, rep, deal):
         {"legal_name": deal["customer"].legal_name, "industry": "manufacturing", "tier": "normal"},
     )
     assert response.status_code == 400
+    assert "archived" in response.content.decode() or "归档" in response.content.decode()
     assert Customer.all_objects.filter(name_key=deal["customer"].name_key).count() == 1
 
 
