@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from customers import services as customer_services
 from customers.models import Contact, Customer, Project
+from customers.permissions import visible_customers, visible_projects
 from keypoints import services as keypoint_services
 from keypoints.models import KeyPoint
+from keypoints.permissions import visible_keypoints
 from keypoints.stages import StageNumber
 from reminders import services as reminder_services
 from tests.factories import ContactFactory, KeyPointFactory, ProjectFactory
@@ -375,3 +377,18 @@ def test_a_contract_key_point_archived_and_restored_unsigns_and_signs_its_projec
 
     client.post(restore_url("keypoint", contract))
     assert Project.objects.get(pk=project.pk).signed_amount == Decimal("480000")
+
+
+@pytest.mark.parametrize("role", ["admin", "lead", "manager", "rep", "other_rep"])
+def test_the_scope_of_those_who_see_everything_is_still_every_live_customers_records(users, lead, deal, role):
+    """Those who see every customer get every live project and key point without the customer join: that
+    holds because archiving a customer or project archives what hangs off it."""
+    other = ProjectFactory(customer=deal["customer"])
+    KeyPointFactory(project=other)
+    elsewhere = KeyPointFactory()
+    keypoint_services.project_archive(project=other, actor=lead)
+    keypoint_services.customer_archive(customer=elsewhere.project.customer, actor=lead)
+    user = users[role]
+    customers = visible_customers(user)
+    assert set(visible_projects(user)) == set(Project.objects.filter(customer__in=customers))
+    assert set(visible_keypoints(user)) == set(KeyPoint.objects.filter(project__customer__in=customers))
