@@ -23,6 +23,7 @@ from accounts.models import User
 from customers import services as customer_services
 from customers.models import Customer, DecisionStep, Project, ProjectMember, ProjectStatus, TeamRole
 from keypoints import services
+from keypoints.models import ExportStatus, LedgerExport
 from keypoints.stages import StageNumber
 from reminders.models import ChatWebhook, Platform
 from tests.factories import ProjectFactory
@@ -76,6 +77,7 @@ NOT_PAGES = {
     "accounts:user_reactivate": "POST only; its button sits on the person's account page, audited there",
     "accounts:user_unlock": "POST only; its button sits on the person's account page, audited there",
     "archive:restore": "POST only; its button sits on the archive page, audited there",
+    "keypoints:export_download": "the export's file; before it is ready, the export's page, audited as such",
 }
 NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
 
@@ -283,6 +285,12 @@ AUDITS = [
         kwargs=lambda d: {"pk": d.users["rep1"].pk},
         query=lambda d: {"to_user": d.users["rep2"].pk},
     ),
+    # A ledger export prepared in the background: its page while it is prepared, and once ready. Each
+    # person sees only their own, so each role opens the one made for them.
+    Audit(
+        "export: being prepared", "keypoints:export_status", EVERYONE, kwargs=lambda d: {"pk": d.own_export("running")}
+    ),
+    Audit("export: ready", "keypoints:export_status", EVERYONE, kwargs=lambda d: {"pk": d.own_export("done")}),
     # The archive.
     Audit("archive: customers", "archive:list", REASSIGNERS),
     Audit("archive: key points", "archive:list", REASSIGNERS, query=lambda d: {"kind": "keypoint"}),
@@ -335,6 +343,12 @@ class Demo:
     completed: Any = None
     webhook: Any = None
     archived_project: Any = None
+    exports: dict = None
+    # Who is being audited (audit() sets it), for the pages that are each person's own.
+    role: str = ""
+
+    def own_export(self, state):
+        return self.exports[(LOGINS[self.role], state)].pk
 
 
 @pytest.fixture
@@ -374,7 +388,25 @@ def demo(demo_data):
             name="华东销售群", platform=Platform.DINGTALK, url="https://oapi.dingtalk.com/robot/send?access_token=x"
         ),
         archived_project=archived_project,
+        exports=exports_of_each_login(users),
     )
+
+
+def exports_of_each_login(users):
+    """For each demo login, a ledger export being prepared and one ready to download."""
+    now = timezone.now()
+    made = {}
+    for login in LOGINS.values():
+        person = users[login]
+        made[(login, "running")] = LedgerExport.objects.create(
+            requested_by=person, format="xlsx", query="stage=3", language="zh-hans", status=ExportStatus.RUNNING,
+            rows_total=6000, rows_written=2000, progressed_at=now,
+        )  # fmt: skip
+        made[(login, "done")] = LedgerExport.objects.create(
+            requested_by=person, format="csv", language="zh-hans", status=ExportStatus.DONE, rows_total=6000,
+            rows_written=6000, file=f"ledger-{person.pk}.csv", finished_at=now, expires_at=now + timedelta(hours=24),
+        )  # fmt: skip
+    return made
 
 
 def archive_one_of_each_kind(lead, customers, projects):
@@ -413,6 +445,7 @@ def audit(page, demo, role, audits):
     findings, wrong_status = [], []
     widths = list(WIDTHS)
     for entry in audits:
+        demo.role = role
         url = entry.url(demo)
         response = page.goto(url)
         if entry.action is not None:
