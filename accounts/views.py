@@ -69,16 +69,15 @@ def user_create(request):
     _require_admin(request.user)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST":
-        user, first = once.save_once(
+        user = once.save_once(
             request,
             form,
             lambda: services.user_create(
                 user=form.instance, password=form.cleaned_data["password1"], actor=request.user
             ),
+            success=lambda created: _("%(user)s can now log in with the password you set.") % {"user": created},
         )
         if user is not None:
-            if first:
-                messages.success(request, _("%(user)s can now log in with the password you set.") % {"user": user})
             return redirect("accounts:user_edit", pk=user.pk)
     status = INVALID if form.errors else 200
     return render(request, "accounts/user_create.html", {"form": form}, status=status)

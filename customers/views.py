@@ -51,15 +51,16 @@ def customer_create(request):
     form = CustomerForm(request.POST or None, user=request.user)
     if request.method == "POST":
         try:
-            customer, first = once.save_once(
-                request, form, lambda: services.customer_create(customer=form.save(commit=False), actor=request.user)
+            customer = once.save_once(
+                request,
+                form,
+                lambda: services.customer_create(customer=form.save(commit=False), actor=request.user),
+                success=lambda created: _("Customer “%(name)s” created.") % {"name": created.legal_name},
             )
         except services.DuplicateCustomer as exc:
             form.refuse_duplicate(exc.existing)
         else:
             if customer is not None:
-                if first:
-                    messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.legal_name})
                 return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form}, status=form_status(form))
 
@@ -111,12 +112,13 @@ def contact_create(request, customer_pk):
     customer = permissions.get_customer_for_user(request.user, customer_pk, write=True)
     form = ContactForm(request.POST or None, instance=Contact(customer=customer))
     if request.method == "POST":
-        contact, first = once.save_once(
-            request, form, lambda: services.contact_save(contact=form.save(commit=False), actor=request.user)
+        contact = once.save_once(
+            request,
+            form,
+            lambda: services.contact_save(contact=form.save(commit=False), actor=request.user),
+            success=_("Contact added."),
         )
         if contact is not None:
-            if first:
-                messages.success(request, _("Contact added."))
             return redirect("customers:detail", pk=customer.pk)
     return form_page(request, form, customer=customer, title=_("New contact"))
 
@@ -158,12 +160,13 @@ def member_create(request, project_pk):
     project = permissions.get_project_for_user(request.user, project_pk, write=True)
     form = ProjectMemberForm(request.POST or None, instance=ProjectMember(project=project), project=project)
     if request.method == "POST":
-        member, first = once.save_once(
-            request, form, lambda: services.member_save(member=form.save(commit=False), actor=request.user)
+        member = once.save_once(
+            request,
+            form,
+            lambda: services.member_save(member=form.save(commit=False), actor=request.user),
+            success=_("Team member added."),
         )
         if member is not None:
-            if first:
-                messages.success(request, _("Team member added."))
             return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=project.customer, project=project, title=_("Add a team member"))
 
@@ -198,12 +201,13 @@ def decision_step_create(request, project_pk):
     project = permissions.get_project_for_user(request.user, project_pk, write=True)
     form = DecisionStepForm(request.POST or None, instance=DecisionStep(project=project), project=project)
     if request.method == "POST":
-        step, first = once.save_once(
-            request, form, lambda: services.decision_step_save(step=form.save(commit=False), actor=request.user)
+        step = once.save_once(
+            request,
+            form,
+            lambda: services.decision_step_save(step=form.save(commit=False), actor=request.user),
+            success=_("Decision step added."),
         )
         if step is not None:
-            if first:
-                messages.success(request, _("Decision step added."))
             return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=project.customer, project=project, title=_("Add a decision step"))
 

@@ -168,13 +168,11 @@ def project_create(request, customer_pk):
             return services.project_create(project=form.save(commit=False), actor=request.user, reason=reason)
 
         try:
-            project, first = once.save_once(request, form, create)
+            project = once.save_once(request, form, create, success=_("Project created."))
         except ValidationError as error:
             form.add_error(None, error)
         else:
             if project is not None:
-                if first:
-                    messages.success(request, _("Project created."))
                 return redirect("projects:detail", pk=project.pk)
     return form_page(request, form, customer=customer, title=_("New project"))
 

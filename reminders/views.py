@@ -132,12 +132,13 @@ def webhook_edit(request, pk=None):
     form = ChatWebhookForm(request.POST or None, instance=webhook, owners=owners)
     status = 200
     if request.method == "POST" and webhook is None:
-        added, first = once.save_once(
-            request, form, lambda: services.webhook_save(webhook=form.save(commit=False), actor=request.user)
+        added = once.save_once(
+            request,
+            form,
+            lambda: services.webhook_save(webhook=form.save(commit=False), actor=request.user),
+            success=_("Group robot saved."),
         )
         if added is not None:
-            if first:
-                messages.success(request, _("Group robot saved."))
             return redirect("reminders:settings")
     elif request.method == "POST" and form.is_valid():
         try:

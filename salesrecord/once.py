@@ -37,13 +37,22 @@ class OnceFormMixin:
             self.fields[FIELD] = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
 
-def save_once(request, form, create):
+def save_once(request, form, create, success):
     """Validate the create form and create its record through create() (a service call that returns
     the record), once per token.
 
-    Returns (record, True) when it was created now; (record, False) when this form's token had
-    already created it (a resend, or a submit racing the first), after telling the person so, for
-    the view to answer as the first time; (None, False) when the form has errors."""
+    Returns the record, created now (the person is told success, or success(record) when it is a
+    function) or by an earlier send of this form's token (a resend, or a submit racing the first: the
+    person is told so), for the view to answer as the first time; None when the form has errors."""
+    record, first = _save_once(request, form, create)
+    if first:
+        messages.success(request, success(record) if callable(success) else success)
+    return record
+
+
+def _save_once(request, form, create):
+    """(record, True) when created now; (record, False) when this token had created it; (None, False)
+    when the form has errors."""
     token = _token(request)
     earlier = _earlier(request, token)
     if earlier is _ELSEWHERE:
