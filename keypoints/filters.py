@@ -210,8 +210,11 @@ class ProjectFilter(DealFilter, SortedFilterSet):
         "due": ("next_step_due", _("Next step due")),
         "value": ("value", _("Value")),
         "stage": ("stage", _("Stage")),
+        "status": ("status_rank", _("Status")),
+        "owner": ("owner_name", _("Project owner")),
         "days": ("-stage_entered_at", _("Days in stage")),
-        "customer": ("customer__legal_name", _("Customer")),
+        # Customers in pinyin order, as the customer list names them.
+        "customer": ("customer__name_pinyin", _("Customer")),
     }
     DEFAULT_SORT = "-activity"
 

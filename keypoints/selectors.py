@@ -2,8 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest, Lower, Trim
+from django.db.models import Case, Count, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Lower, NullIf, Trim
 from django.utils import timezone
 
 from customers.models import Contact, ProjectStatus
@@ -69,6 +69,9 @@ def open_next_steps(keypoints):
     return keypoints.filter(next_step_status=NextStepStatus.OPEN).order_by("next_step_due", "pk")
 
 
+STATUS_ORDER = (ProjectStatus.OPEN, ProjectStatus.ON_HOLD, ProjectStatus.COMPLETED, ProjectStatus.LOST)
+
+
 def opportunity_rows(projects):
     """The opportunity list's rows: each project with its value, latest key point and nearest open next step."""
     return projects.select_related("customer", "owner").annotate(
@@ -78,6 +81,12 @@ def opportunity_rows(projects):
         next_step_due=Min("keypoints__next_step_due", filter=Q(keypoints__next_step_status=NextStepStatus.OPEN)),
         # Once signed, a deal is worth its signed amount; before, the top of its budget.
         value=Coalesce("signed_amount", "budget_max", "budget_min"),
+        # Alive first (open, then on hold), then those that left the pipeline (completed, then lost).
+        status_rank=Case(
+            *(When(status=status, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)),
+            output_field=IntegerField(),
+        ),
+        owner_name=Coalesce(NullIf(F("owner__display_name"), Value("")), F("owner__username")),
     )
 
 

@@ -59,6 +59,52 @@ def test_on_a_desk_the_filters_show_without_a_toggle_and_nothing_scrolls_sideway
     assert_no_sideways_scroll(page, (*LISTS, f"/customers/{customer.pk}/"), 1280)
 
 
+# Each header's letters or characters, with the line each is drawn on: a word (letters or digits with
+# nothing between them) that starts on one line and goes on in the next is broken inside.
+HEADERS_BROKEN_INSIDE_A_WORD = """() => {
+  const broken = [];
+  for (const th of document.querySelectorAll('main th')) {
+    if (!th.getClientRects().length) continue;
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    let previous = null;
+    for (let node; (node = walker.nextNode());) {
+      for (let i = 0; i < node.data.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        const letter = /[\\p{L}\\p{N}]/u.test(node.data[i]);
+        if (!box || !letter) { previous = null; continue; }
+        if (previous && box.top >= previous.bottom - 1) broken.push(th.innerText.replace(/\\s+/g, ' '));
+        previous = box;
+      }
+    }
+  }
+  return broken;
+}"""
+# A table wider than its frame scrolls inside it: the columns on the right are out of sight.
+TABLES_WIDER_THAN_THEIR_FRAME = """() => [...document.querySelectorAll('main .table-responsive')]
+  .filter(frame => frame.scrollWidth > frame.clientWidth + 1)
+  .map(frame => frame.querySelector('table').dataset.testid)"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("width", [768, 1280])
+def test_no_list_header_breaks_inside_a_word_and_on_a_desk_every_list_fits(
+    new_context, live_server, demo_data, login, language, width
+):
+    page = new_context(base_url=live_server.url, viewport={"width": width, "height": 900}).new_page()
+    login(page, "admin")
+    with page.expect_navigation():
+        page.locator(f"footer button[value={language}]").click()
+    for path in (*LISTS, "/reminders/stalled/", "/accounts/users/"):
+        assert page.goto(path).status == 200, path
+        expect(page.locator("main th").first).to_be_visible()
+        if width == 1280:  # on a tablet a list may scroll inside its frame
+            assert page.evaluate(TABLES_WIDER_THAN_THEIR_FRAME) == [], f"{path} at {width}px in {language}"
+        assert page.evaluate(HEADERS_BROKEN_INSIDE_A_WORD) == [], f"{path} at {width}px in {language}"
+
+
 @pytest.mark.browser_context_args(**PHONE)
 def test_on_a_phone_the_filters_fold_and_tables_become_cards(page, login):
     login(page, "rep1")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from customers.models import Project, ProjectStatus
+from customers.models import Customer, Industry, Project, ProjectStatus, Source
 from keypoints.models import NextStepStatus
 from tests.factories import CustomerFactory, KeyPointFactory, ProjectFactory, ProjectMemberFactory
 
@@ -70,6 +70,15 @@ def test_filters_by_stage_status_owner_and_tier(client_for, lead, rep, other_rep
     assert listed(client.get(URL, {"status": "lost"})) == ["别人的商机"]
     assert sorted(listed(client.get(URL, {"owner": rep.pk}))) == ["我的商机"]
     assert sorted(listed(client.get(URL, {"owner": other_rep.pk}))) == sorted(["别人的商机", "我参与的商机"])
+
+
+def test_filters_by_the_customers_industry_and_the_projects_source(client_for, lead, deals):
+    Customer.objects.filter(pk=deals["on_team"].customer_id).update(industry=Industry.FINANCE)
+    Project.objects.filter(pk=deals["theirs"].pk).update(source=Source.REFERRAL)
+    client = client_for(lead)
+    assert listed(client.get(URL, {"industry": Industry.FINANCE})) == ["我参与的商机"]
+    assert listed(client.get(URL, {"source": Source.REFERRAL})) == ["别人的商机"]
+    assert listed(client.get(URL, {"industry": Industry.FINANCE, "source": Source.REFERRAL})) == []
 
 
 def test_the_owner_filter_offers_only_owners_in_scope(client_for, rep, other_rep, lead, deals):
@@ -207,6 +216,40 @@ def test_sorted_by_days_in_stage_longest_first(client_for, lead, deals):
     client = client_for(lead)
     assert listed(client.get(URL, {"sort": "-days"})) == ["别人的商机", "我的商机", "我参与的商机"]
     assert listed(client.get(URL, {"sort": "days"})) == ["我参与的商机", "我的商机", "别人的商机"]
+
+
+def test_sorted_by_customer_in_pinyin_order(client_for, lead, deals):
+    # 测试 (ceshi), 甲方 (jiafang), 乙方 (yifang): not the code points' order (乙 < 测 < 甲).
+    client = client_for(lead)
+    assert listed(client.get(URL, {"sort": "customer"})) == ["我参与的商机", "我的商机", "别人的商机"]
+    assert listed(client.get(URL, {"sort": "-customer"})) == ["别人的商机", "我的商机", "我参与的商机"]
+
+
+def test_sorted_by_status_alive_first(client_for, lead, deals):
+    Project.objects.filter(pk=deals["theirs"].pk).update(status=ProjectStatus.LOST)
+    Project.objects.filter(pk=deals["on_team"].pk).update(status=ProjectStatus.ON_HOLD)
+    ProjectFactory(customer=deals["mine"].customer, name="已完成的商机", status=ProjectStatus.COMPLETED)
+    client = client_for(lead)
+    assert listed(client.get(URL, {"sort": "status"})) == ["我的商机", "我参与的商机", "已完成的商机", "别人的商机"]
+    assert listed(client.get(URL, {"sort": "-status"})) == ["别人的商机", "已完成的商机", "我参与的商机", "我的商机"]
+
+
+def test_sorted_by_owner_name(client_for, lead, rep, other_rep, deals):
+    User = type(rep)
+    User.objects.filter(pk=rep.pk).update(display_name="zhou")
+    # Without a display name, the login stands for the person.
+    User.objects.filter(pk=other_rep.pk).update(display_name="")
+    client = client_for(lead)
+    assert listed(client.get(URL, {"sort": "owner"}))[-1] == "我的商机"  # "rep2" before "zhou"
+    assert listed(client.get(URL, {"sort": "-owner"}))[0] == "我的商机"
+    User.objects.filter(pk=other_rep.pk).update(display_name="zz")
+    assert listed(client.get(URL, {"sort": "owner"}))[0] == "我的商机"
+
+
+def test_every_column_of_the_list_sorts(client_for, lead, deals):
+    html = client_for(lead).get(URL).content.decode()
+    head = html[html.index("<thead>") : html.index("</thead>")]
+    assert head.count("<th ") == head.count("data-sort-key=") == 8
 
 
 def header(html, key):
