@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "salesrecord",
     "audit",
     "archive",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,12 @@ CELERY_BEAT_SCHEDULE = {
 # background task into a file kept EXPORT_KEEP_HOURS for its owner to download.
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 5000)
 EXPORT_KEEP_HOURS = max(1, env_int("EXPORT_KEEP_HOURS", 24))
+
+# Spreadsheet import (imports/reading.py): the largest upload, what a workbook may unpack to (a zip bomb
+# is refused before it is parsed), and the most rows in a sheet, empty rows counted.
+IMPORT_MAX_BYTES = max(1, env_int("IMPORT_MAX_MB", 20)) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = max(1, env_int("IMPORT_MAX_UNPACKED_MB", 200)) * 1024 * 1024
+IMPORT_MAX_ROWS = max(1, env_int("IMPORT_MAX_ROWS", 100_000))
 
 # Mail goes out by SMTP (EMAIL_HOST...); to the console only in development (DEBUG: `make run`) and tests,
 # unless EMAIL_BACKEND names another backend.
