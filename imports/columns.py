@@ -134,6 +134,7 @@ KEYPOINT_COLUMNS = (
     _keypoint_column("next_step_status"),
     *(_keypoint_column(name) for name in all_stage_fields()),
     Column("author", pgettext_lazy("key point", "Author"), ("记录人", "填写人", "作者", "author", "recorded by")),
+    Column("created_at", _("Logged at"), ("记录时间", "填写时间", "录入时间", "logged at")),
 )
 
 COLUMNS = {SheetKind.CUSTOMERS: CUSTOMER_COLUMNS, SheetKind.KEYPOINTS: KEYPOINT_COLUMNS}

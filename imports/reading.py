@@ -63,13 +63,8 @@ class Sheet:
 
 def read(data, filename):
     """The sheets of an uploaded file (bytes), or ImportFileError."""
-    limit = settings.IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise ImportFileError(
-            _("The file is %(size)s MB; files of at most %(limit)s MB can be imported.")
-            % {"size": _megabytes(len(data)), "limit": _megabytes(limit)},
-            "too_large",
-        )
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise ImportFileError(too_large_message(len(data)), "too_large")
     if not data.strip():
         raise ImportFileError(_("The file is empty."), "empty")
     name = (filename or "").lower()
@@ -266,6 +261,13 @@ def _coordinate(column, row):
     from openpyxl.utils import get_column_letter
 
     return f"{get_column_letter(column)}{row}"
+
+
+def too_large_message(size):
+    return _("The file is %(size)s MB; files of at most %(limit)s MB can be imported.") % {
+        "size": _megabytes(size),
+        "limit": _megabytes(settings.IMPORT_MAX_BYTES),
+    }
 
 
 def _megabytes(size):

@@ -25,6 +25,11 @@ _DATE = re.compile(
     r"(?:\s*[T ]?\s*(\d{1,2})\s*[:：时点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?\s*[分秒]?)?\s*$"
 )
 _COMPACT_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+# Our English export's dates: 15 Mar 2024, 15 Mar 2024 14:30.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ENGLISH_DATE = re.compile(
+    r"^\s*(\d{1,2})\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$", re.I
+)
 _UNITS = {"": 1, "元": 1, "千": 1_000, "k": 1_000, "万": 10_000, "w": 10_000, "万元": 10_000, "亿": 100_000_000}
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _UNIT = r"(千|k|万元|万|w|亿|元)?"
@@ -79,9 +84,14 @@ def _moment(value):
     if raw is None:
         return None
     match = _DATE.match(raw) or _COMPACT_DATE.match(raw)
-    if not match:
-        raise ValueError(_date_message())
-    parts = [int(part) if part else 0 for part in match.groups()]
+    if match:
+        parts = [int(part) if part else 0 for part in match.groups()]
+    else:
+        match = _ENGLISH_DATE.match(raw)
+        if not match or match.group(2).lower() not in _MONTHS:
+            raise ValueError(_date_message())
+        day, month, year, *time = match.groups()
+        parts = [int(year), _MONTHS.index(month.lower()) + 1, int(day), *(int(part) if part else 0 for part in time)]
     parts += [0] * (6 - len(parts))
     try:
         return datetime.datetime(*parts[:6])
@@ -156,6 +166,36 @@ def _scaled(number, unit):
 
 def _amount_message():
     return _("Write amounts in yuan or 万, such as 600000, 600,000.00 or 60万.")
+
+
+_YES = {"是", "有", "需要", "yes", "y", "true", "1", "√", "✓"}
+_NO = {"否", "无", "不需要", "no", "n", "false", "0", "×"}
+
+
+def yes_no(value):
+    """是/否, Yes/No (our export's words), true/false, 1/0."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    raw = (text(value) or "").casefold()
+    if raw in _YES:
+        return True
+    if raw in _NO:
+        return False
+    raise ValueError(_("Write 是 or 否 (yes or no)."))
+
+
+# Between the names of a list: 、 (our Chinese export), commas (our English one), semicolons, slashes.
+_LIST = re.compile(r"\s*[、,，;；/]\s*")
+
+
+def names(value):
+    """A list of names as one cell: 张三、李四 or "Zhang San, Li Si"."""
+    raw = text(value)
+    if raw is None:
+        return []
+    return [name for name in _LIST.split(raw) if name]
 
 
 def whole_number(value):

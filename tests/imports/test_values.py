@@ -135,3 +135,37 @@ def test_whole_numbers():
     assert values.whole_number(35.0) == 35
     with pytest.raises(ValueError):
         values.whole_number("3.5")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("15 Mar 2024", (2024, 3, 15, 0, 0)),
+        ("15 Mar 2024 14:30", (2024, 3, 15, 14, 30)),
+        ("5 March 2024", (2024, 3, 5, 0, 0)),
+    ],
+)
+def test_our_english_exports_dates(cell, expected):
+    moment = values.moment(cell)
+    local = moment.astimezone(datetime.timezone(datetime.timedelta(hours=8)))
+    assert (local.year, local.month, local.day, local.hour, local.minute) == expected
+
+
+def test_yes_no_in_either_language():
+    assert [values.yes_no(cell) for cell in ("是", "否", "Yes", "no", True, None)] == [
+        True,
+        False,
+        True,
+        False,
+        True,
+        None,
+    ]
+    with pytest.raises(ValueError):
+        values.yes_no("也许")
+
+
+def test_lists_of_names_in_either_languages_separator():
+    assert values.names("张三、李四") == ["张三", "李四"]
+    assert values.names("Zhang San, Li Si") == ["Zhang San", "Li Si"]
+    assert values.names("王总;李工 / 赵六") == ["王总", "李工", "赵六"]
+    assert values.names(None) == []
