@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -198,10 +199,15 @@ def write(plan, *, actor):
         ],
         batch_size=BATCH,
     )
-    # The times the records were written (auto_now_add) are the file's: the event's, or its "logged at".
+    # The times the records were written (auto_now_add) are the file's: its "logged at", else the event's.
+    logged, at_event = [], []
     for planned in plan.keypoints:
         planned.keypoint.created_at = planned.created_at
-    KeyPoint.all_objects.bulk_update(keypoints, ["created_at"], batch_size=BATCH)
+        (at_event if planned.created_at == planned.keypoint.occurred_at else logged).append(planned.keypoint)
+    for start in range(0, len(at_event), BATCH):
+        ids = [keypoint.pk for keypoint in at_event[start : start + BATCH]]
+        KeyPoint.all_objects.filter(pk__in=ids).update(created_at=F("occurred_at"))
+    KeyPoint.all_objects.bulk_update(logged, ["created_at"], batch_size=200)
     touched = {planned.keypoint.project_id for planned in plan.keypoints if planned.keypoint.stage >= 5}
     for project in Project.all_objects.filter(pk__in=touched):
         sync_outcome(project)
@@ -245,4 +251,11 @@ def _stage_histories(projects, actor):
         project.created_at = start
         project.stage_entered_at = entered
     StageHistory.objects.bulk_create(rows, batch_size=BATCH)
-    Project.all_objects.bulk_update(projects, ["created_at", "stage_entered_at"], batch_size=BATCH)
+    # The project's own times, from the history just written: created at its first row, in its stage since
+    # its last.
+    history = StageHistory.objects.filter(project_id=OuterRef("pk")).order_by()
+    for start in range(0, len(projects), BATCH):
+        Project.all_objects.filter(pk__in=[project.pk for project in projects[start : start + BATCH]]).update(
+            created_at=Subquery(history.order_by("at", "pk").values("at")[:1]),
+            stage_entered_at=Subquery(history.order_by("-at", "-pk").values("at")[:1]),
+        )
