@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PYTHON
 
-.PHONY: run test venv lint format messages worker backup restore bench bench-export mutants clean
+.PHONY: run test venv lint format messages worker backup restore bench bench-export bench-import mutants clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/find-python
 	@set -e; \
@@ -71,6 +71,12 @@ bench: $(VENV)/.installed
 BENCH_ROWS ?= 300000
 bench-export: $(VENV)/.installed
 	$(PY) bench/export_ledger.py --rows $(BENCH_ROWS)
+
+# The spreadsheet import of BENCH_IMPORT_ROWS key points: seconds per step and peak memory
+# (bench/import_keypoints.py). It empties the customers and key points of DATABASE_URL's database.
+BENCH_IMPORT_ROWS ?= 50000
+bench-import: $(VENV)/.installed
+	$(PY) bench/import_keypoints.py --rows $(BENCH_IMPORT_ROWS)
 
 # Mutation testing of who sees what and what a change records (pyproject.toml [tool.mutmut]), on SQLite.
 # Starts afresh each time, so that new tests count; `.venv/bin/mutmut results` lists the survivors.

@@ -77,6 +77,12 @@ def _sync_outcome(project):
         project.save(update_fields=["signed_amount", "signed_on", "updated_at"])
 
 
+def sync_outcome(project):
+    """The project's signed amount and date from its recorded contracts (after key points were written in
+    bulk, as an import writes them)."""
+    _sync_outcome(project)
+
+
 def _save_keypoint_locked(keypoint, *, our_participants, customer_participants):
     # The project row is the lock every change to its stage, status or records takes, so that a
     # key point and a stage change on the same project never interleave.

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "salesrecord",
     "audit",
     "archive",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "reminders.context_processors.reminders",
                 "accounts.context_processors.accounts",
                 "customers.context_processors.customers",
+                "imports.context_processors.imports",
             ],
         },
     },
@@ -281,6 +283,17 @@ CELERY_BEAT_SCHEDULE = {
 # background task into a file kept EXPORT_KEEP_HOURS for its owner to download.
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 5000)
 EXPORT_KEEP_HOURS = max(1, env_int("EXPORT_KEEP_HOURS", 24))
+
+# Spreadsheet import (imports/reading.py): the largest upload, what a workbook may unpack to (a zip bomb
+# is refused before it is parsed), and the most rows in a sheet, empty rows counted.
+IMPORT_MAX_BYTES = max(1, env_int("IMPORT_MAX_MB", 20)) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = max(1, env_int("IMPORT_MAX_UNPACKED_MB", 200)) * 1024 * 1024
+IMPORT_MAX_ROWS = max(1, env_int("IMPORT_MAX_ROWS", 100_000))
+# A file of at most IMPORT_INLINE_ROWS rows is checked and imported within the request; a larger one by a
+# Celery worker, its progress on the import's page. The preview lists the first rejected rows; the
+# downloadable file of rejected rows holds them all.
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 2000)
+IMPORT_REJECTED_SHOWN = 200
 
 # Mail goes out by SMTP (EMAIL_HOST...); to the console only in development (DEBUG: `make run`) and tests,
 # unless EMAIL_BACKEND names another backend.

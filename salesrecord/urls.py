@@ -25,6 +25,7 @@ urlpatterns = [
     path("reminders/", include("reminders.urls")),
     path("history/", include("audit.urls")),
     path("archive/", include("archive.urls")),
+    path("imports/", include("imports.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -22,6 +22,8 @@ from django.utils import timezone
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from imports import services as import_services
+from imports import template as import_template
 from keypoints.models import LedgerExport
 from reminders.models import Channel, ChatWebhook, Kind, Platform, Reminder
 from tests.factories import (
@@ -37,7 +39,7 @@ from tests.test_post_matrix import POSTS
 pytestmark = pytest.mark.django_db
 
 # The project's own apps: their rows are what a refused submission must leave alone.
-APPS = ("accounts", "customers", "keypoints", "reminders", "handovers", "audit", "dashboard")
+APPS = ("accounts", "customers", "keypoints", "reminders", "handovers", "audit", "dashboard", "imports")
 
 # Namespaces that are not ours to sweep (Django's admin has its own tests).
 FOREIGN_NAMESPACES = {"admin"}
@@ -87,6 +89,10 @@ OBJECT_FOR = {
     "audit:project": "project",
     "audit:keypoint": "keypoint",
     # The archive's pages name the kind of record, then its id: (kind, world object).
+    "imports:detail": "import",
+    "imports:mapping": "import",
+    "imports:confirm": "import",
+    "imports:rejected": "import",
     "archive:archive": ("project", "project"),
     "archive:restore": ("contact", "contact"),
     "archive:delete": ("keypoint", "keypoint"),
@@ -184,7 +190,7 @@ def test_every_url_with_an_id_is_in_the_sweep():
 # The world the URLs point into ---------------------------------------------------------------------
 
 WORLD_OBJECTS = {
-    "customer", "contact", "project", "member", "step", "keypoint", "person", "reminder", "webhook", "export",
+    "customer", "contact", "project", "member", "step", "keypoint", "person", "reminder", "webhook", "export", "import",
 }  # fmt: skip
 
 
@@ -218,6 +224,9 @@ def world(users, rep_customer):
         "reminder": Reminder.objects.filter(recipient=rep).first(),
         "webhook": ChatWebhook.objects.create(name="销售群", platform=Platform.WECOM, url="http://127.0.0.1:9/hook"),
         "export": LedgerExport.objects.create(requested_by=rep, format="csv", query="stage=1", language="zh-hans"),
+        "import": import_services.import_upload(
+            actor=users["lead"], data=import_template.workbook("rep1"), filename="模板.xlsx", language="zh-hans"
+        ),
     }
 
 

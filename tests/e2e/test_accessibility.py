@@ -22,6 +22,10 @@ from django.views.defaults import server_error
 from accounts.models import User
 from customers import services as customer_services
 from customers.models import Customer, DecisionStep, Project, ProjectMember, ProjectStatus, TeamRole
+from imports import runs as import_runs
+from imports import services as import_services
+from imports import template as import_template
+from imports.models import ImportJob, ImportStatus
 from keypoints import services
 from keypoints.models import ExportStatus, LedgerExport
 from keypoints.stages import StageNumber
@@ -78,6 +82,10 @@ NOT_PAGES = {
     "accounts:user_unlock": "POST only; its button sits on the person's account page, audited there",
     "archive:restore": "POST only; its button sits on the archive page, audited there",
     "keypoints:export_download": "the export's file; before it is ready, the export's page, audited as such",
+    "imports:mapping": "POST only; its form sits on the import's page, audited there",
+    "imports:confirm": "POST only; its button sits on the import's page, audited there",
+    "imports:rejected": "a workbook of the rejected rows, not a page",
+    "imports:template": "the import template, a workbook, not a page",
 }
 NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
 
@@ -291,6 +299,13 @@ AUDITS = [
         "export: being prepared", "keypoints:export_status", EVERYONE, kwargs=lambda d: {"pk": d.own_export("running")}
     ),
     Audit("export: ready", "keypoints:export_status", EVERYONE, kwargs=lambda d: {"pk": d.own_export("done")}),
+    # The spreadsheet import, in each of its states.
+    Audit("imports", "imports:list", REASSIGNERS),
+    Audit("imports: no file sent", "imports:list", REASSIGNERS, action=submit_main_form),
+    *(
+        Audit(f"import: {state}", "imports:detail", REASSIGNERS, kwargs=lambda d, state=state: {"pk": d.imports[state]})
+        for state in ("mapping", "checking", "checked", "done", "failed")
+    ),
     # The archive.
     Audit("archive: customers", "archive:list", REASSIGNERS),
     Audit("archive: key points", "archive:list", REASSIGNERS, query=lambda d: {"kind": "keypoint"}),
@@ -344,6 +359,7 @@ class Demo:
     webhook: Any = None
     archived_project: Any = None
     exports: dict = None
+    imports: dict = None
     # Who is being audited (audit() sets it), for the pages that are each person's own.
     role: str = ""
 
@@ -389,7 +405,29 @@ def demo(demo_data):
         ),
         archived_project=archived_project,
         exports=exports_of_each_login(users),
+        imports=imports_in_each_state(users[LOGINS["lead"]]),
     )
+
+
+def imports_in_each_state(lead):
+    """The import template uploaded five times, left in each state an import's page shows: columns to
+    confirm, being checked, checked (with a rejected row), imported, failed."""
+    data = import_template.workbook("nobody-here")  # its rows name an owner who does not exist: rejected
+    made = {}
+    for state in ("mapping", "checking", "checked", "done", "failed"):
+        job = import_services.import_upload(actor=lead, data=data, filename="模板.xlsx", language="zh-hans")
+        made[state] = job.pk
+        if state in ("checked", "done"):
+            kinds = [sheet["kind"] for sheet in job.sheets]
+            mappings = [sheet["mapping"] for sheet in job.sheets]
+            import_services.import_map(job=job, actor=lead, kinds=kinds, mappings=mappings, default_owner=lead)
+            import_runs.import_check(job_id=job.pk)
+        if state == "done":
+            import_services.import_confirm(job=ImportJob.objects.get(pk=job.pk), actor=lead)
+            import_runs.import_run(job_id=job.pk)
+    ImportJob.objects.filter(pk=made["checking"]).update(status=ImportStatus.CHECKING, rows_done=2)
+    ImportJob.objects.filter(pk=made["failed"]).update(status=ImportStatus.FAILED, error="文件在导入时出错。")
+    return made
 
 
 def exports_of_each_login(users):
