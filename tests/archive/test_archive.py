@@ -216,10 +216,20 @@ def test_a_signed_projects_only_contract_key_point_is_not_archived(client_for, l
     )
     Project.objects.filter(pk=project.pk).update(stage=StageNumber.CONTRACT)
 
-    response = client_for(lead).post(archive_url("keypoint", contract))
+    response = client_for(lead).post(archive_url("keypoint", contract), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 409
     assert archived_state(contract) == [False]
+    assert (
+        "The project is at or past contract signing and this is its contract key point: it stays. "
+        "Move the project back first, or archive the whole project." in response.content.decode()
+    )
+    with pytest.raises(ValidationError) as raised:
+        keypoint_services.keypoint_archive(keypoint=contract, actor=lead)
+    assert raised.value.code == "contract_required"
+    assert archived_state(contract) == [False]
+    project.refresh_from_db()
+    assert (project.signed_amount, project.signed_on) == (Decimal("600000"), timezone.localdate())
 
 
 def test_nothing_is_logged_on_a_project_archived_meanwhile(lead, rep, deal):

@@ -7,6 +7,7 @@ threads in one server over one database file, so the test runs the threaded deve
 own SQLite file, whatever database this test run uses (CI's is PostgreSQL), and talks to it over HTTP.
 """
 
+import datetime
 import html.parser
 import http.client
 import http.cookiejar
@@ -180,23 +181,26 @@ class Browser:
 
     def post_at_once(self, path, fields, times=2):
         """The same form sent from several tabs at the same moment: connections open, then all send."""
+        return self.post_each_at_once([(path, fields)] * times)
+
+    def post_each_at_once(self, posts):
+        """Several forms, each (path, fields), sent from as many tabs at the same moment."""
         cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
-        body = urllib.parse.urlencode(fields)
         headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
-        barrier = threading.Barrier(times)
+        barrier = threading.Barrier(len(posts))
         statuses = []
 
-        def send():
+        def send(path, fields):
             connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
             try:
                 connection.connect()
                 barrier.wait(timeout=10)
-                connection.request("POST", path, body=body, headers=headers)
+                connection.request("POST", path, body=urllib.parse.urlencode(fields), headers=headers)
                 statuses.append(connection.getresponse().status)
             finally:
                 connection.close()
 
-        threads = [threading.Thread(target=send) for _ in range(times)]
+        threads = [threading.Thread(target=send, args=post) for post in posts]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -221,3 +225,42 @@ def test_two_advances_at_once_through_the_dev_server_end_in_one_change(dev_serve
             "SELECT kind, from_stage, to_stage FROM keypoints_stagehistory WHERE project_id = ? ORDER BY at, id", pk
         )
         assert history == [("created", None, 1), ("advance", 1, 2)]
+
+
+def test_advancing_losing_and_holding_at_once_through_the_dev_server_end_in_one_change(dev_server):
+    browser = Browser("127.0.0.1", dev_server.port)
+    browser.log_in("rep1", PASSWORD)
+    lost_reason = dev_server.query("SELECT id FROM customers_lostreason WHERE is_active ORDER BY position, id")[0][0]
+    resume_on = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    typed = {
+        "advance": {"confirm": "1"},
+        "lost": {"lost_reason": lost_reason, "note": "竞品"},
+        "hold": {"reason": "等预算", "resume_on": resume_on},
+    }
+    pairs = [("advance", "lost"), ("lost", "hold"), ("hold", "advance")]
+    outcomes = []
+    for round_, pk in enumerate(dev_server.project_pks):
+        posts = []
+        for action in pairs[round_ % len(pairs)]:
+            path = f"/projects/{pk}/stage/{action}/"
+            # Each tab opens the form (the advance confirmation, the lost or hold page) and sends what it showed.
+            fields = browser.form(path, action=path if action == "advance" else None)
+            shown = {key: fields[key] for key in ("csrfmiddlewaretoken", "seen_stage", "seen_status")}
+            assert (shown["seen_stage"], shown["seen_status"]) == ("1", "open")
+            posts.append((path, {**shown, **typed[action]}))
+        outcomes.append(browser.post_each_at_once(posts))
+    assert outcomes == [[302, 409]] * ROUNDS, dev_server.log()
+    for pk in dev_server.project_pks:
+        rows = dev_server.query(
+            "SELECT kind, from_stage, from_status, to_stage, to_status FROM keypoints_stagehistory"
+            " WHERE project_id = ? AND kind != 'created'",
+            pk,
+        )
+        assert len(rows) == 1, rows
+        kind, from_stage, from_status, to_stage, to_status = rows[0]
+        assert (from_stage, from_status) == (1, "open")
+        # The one change that landed is the project's state: the history replays to it.
+        assert dev_server.query("SELECT stage, status FROM customers_project WHERE id = ?", pk) == [
+            (to_stage, to_status)
+        ]
+        assert (kind, to_stage, to_status) in {("advance", 2, "open"), ("lost", 1, "lost"), ("hold", 1, "on_hold")}

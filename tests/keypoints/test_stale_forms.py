@@ -117,6 +117,20 @@ def test_a_stage_form_without_what_it_was_shown_is_refused(client_for, lead, pro
     assert kinds(project) == []
 
 
+@pytest.mark.parametrize(
+    "shown", [{}, {"seen_stage": "1"}, {"seen_status": "on_hold"}, {"seen_stage": "x", "seen_status": "on_hold"}]
+)
+def test_a_reopen_form_without_what_it_was_shown_is_refused(client_for, lead, project, shown):
+    services.project_put_on_hold(
+        project=project, actor=lead, reason="预算冻结", resume_on=timezone.localdate() + timedelta(days=10)
+    )
+    response = client_for(lead).post(reverse("projects:reopen", args=[project.pk]), {**shown, "reason": "预算到位"})
+    assert response.status_code == 400
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.ON_HOLD
+    assert kinds(project) == ["hold"]
+
+
 def test_the_service_names_the_last_change_when_refusing(project, rep, lead):
     services.project_advance_stage(project=project, actor=lead)
     with pytest.raises(Exception) as raised:
