@@ -48,7 +48,7 @@ def test_wecom_gets_markdown_without_a_signature(robot, stalled):
     [(path, body)] = robot.received
     assert path == "/hook?key=k1"
     assert body["msgtype"] == "markdown"
-    assert set(body) == {"msgtype", "markdown"}
+    assert set(body) == {"msgtype", "markdown"} and set(body["markdown"]) == {"content"}
     assert "MES 升级" in body["markdown"]["content"] and "宁波精工有限公司" in body["markdown"]["content"]
     assert f"/projects/{stalled.pk}/" in body["markdown"]["content"]
 
@@ -68,6 +68,7 @@ def test_dingtalk_gets_markdown_signed_in_the_address(robot, stalled):
     ).decode()
     assert query["sign"] == [expected]
     assert body["msgtype"] == "markdown"
+    assert set(body) == {"msgtype", "markdown"} and set(body["markdown"]) == {"title", "text"}
     assert "MES 升级" in body["markdown"]["title"] and "宁波精工有限公司" in body["markdown"]["text"]
 
 
@@ -79,6 +80,7 @@ def test_feishu_gets_text_signed_in_the_body(robot, stalled):
     [(path, body)] = robot.received
     assert path == "/hook?key=k1"
     assert body["msg_type"] == "text" and "MES 升级" in body["content"]["text"]
+    assert set(body) == {"timestamp", "sign", "msg_type", "content"} and set(body["content"]) == {"text"}
     timestamp = body["timestamp"]
     assert abs(int(timestamp) - timezone.now().timestamp()) < 60, "seconds since the epoch"
     expected = base64.b64encode(hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()).decode()
