@@ -104,6 +104,19 @@ def test_every_service_of_the_app_shares_the_web_services_environment():
         assert compose_environment(service) | {"WEB_CONCURRENCY": web["WEB_CONCURRENCY"]} == web
 
 
+def test_the_worker_and_exactly_one_beat_run_as_their_own_services_on_redis():
+    services = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["services"]
+    assert services["redis"]["image"].startswith("redis:")
+    assert services["worker"]["command"][:4] == ["celery", "-A", "salesrecord", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "salesrecord", "beat"]
+    # The worker schedules nothing itself: a second scheduler would send every periodic task twice.
+    assert "--beat" not in services["worker"]["command"] and "-B" not in services["worker"]["command"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    for name in ("worker", "beat"):
+        assert compose_environment(name)["REDIS_URL"] == "redis://redis:6379/0"
+        assert services[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
+
+
 def test_check_deploy_fails_on_console_mail_and_plain_http():
     """The check the test above relies on does fail on what the compose file used to default to."""
     env = compose_environment() | {

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -54,3 +55,51 @@ def test_file_broker_keeps_every_folder_under_var_dir(tmp_path):
     # kombu writes its exchange table to ./control unless told where: never into the source tree.
     assert {"data_folder_in", "data_folder_out", "processed_folder", "control_folder"} <= folders.keys()
     assert all(value.startswith(str(tmp_path)) for value in folders.values()), folders
+
+
+SCHEDULE = (
+    "import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='salesrecord.settings'; django.setup(); "
+    "from django.conf import settings as s; b = s.CELERY_BEAT_SCHEDULE; c = b['daily-summary']['schedule']; "
+    "print(json.dumps([b['scan-stalls']['schedule'], b['scan-overdue']['schedule'], sorted(c.hour), "
+    "sorted(c.minute), s.CELERY_TIMEZONE, b['daily-summary']['task']]))"
+)
+
+
+def test_the_scans_run_hourly_and_the_summary_at_six_in_the_evening_local_time_by_default():
+    result = run_python(SCHEDULE, DEBUG="1")
+    assert json.loads(result.stdout) == [3600.0, 3600.0, [18], [0], "Asia/Shanghai", "reminders.tasks.daily_summary"]
+
+
+def test_the_schedules_follow_the_environment():
+    env = {"REMINDER_SCAN_MINUTES": "15", "DAILY_SUMMARY_AT": "07:30", "TIME_ZONE": "Asia/Urumqi"}
+    result = run_python(SCHEDULE, DEBUG="1", **env)
+    assert json.loads(result.stdout) == [900.0, 900.0, [7], [30], "Asia/Urumqi", "reminders.tasks.daily_summary"]
+
+
+def environment_variables_read():
+    """Every environment variable the app, its Makefile, scripts, compose file, gunicorn settings,
+    benchmark and test configuration read (the names they are given by, not those they set)."""
+    root = settings.BASE_DIR
+    python = [root / "salesrecord" / "settings.py", root / "gunicorn.conf.py", root / "tests" / "conftest.py"]
+    python += sorted((root / "bench").glob("*.py"))
+    names = set()
+    for path in python:
+        text = path.read_text(encoding="utf-8")
+        names |= set(re.findall(r'env_(?:str|bool|int|list)\(\s*"(\w+)"', text))
+        names |= set(re.findall(r'os\.environ\.get\(\s*"(\w+)"', text))
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    internal = set(re.findall(r"^(\w+) :=", makefile, re.MULTILINE))
+    names |= set(re.findall(r"^(\w+) \?=", makefile, re.MULTILINE))
+    names |= set(re.findall(r"\$\$\{(\w+)", makefile)) | (set(re.findall(r"\$\((\w+)\)", makefile)) - internal)
+    names |= set(re.findall(r"\$\{(\w+)", (root / "docker-compose.yml").read_text(encoding="utf-8")))
+    for script in (root / "scripts").iterdir():
+        names |= set(re.findall(r"\$\{([A-Z_]\w*):?-", script.read_text(encoding="utf-8")))
+    return names
+
+
+def test_the_readmes_configuration_tables_list_every_environment_variable():
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(\w+)` \|", readme, re.MULTILINE))
+    read = environment_variables_read()
+    assert {"REMINDER_SCAN_MINUTES", "DAILY_SUMMARY_AT", "REDIS_URL", "PORT", "WEB_CONCURRENCY"} <= read
+    assert read - listed == set(), "add these to the README's configuration tables"

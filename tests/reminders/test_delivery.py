@@ -6,10 +6,7 @@ import base64
 import datetime
 import hashlib
 import hmac
-import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -20,45 +17,6 @@ from reminders import delivery, services, tasks
 from reminders.messages import compose
 from reminders.models import Channel, ChatWebhook, Kind, Platform, Preference, Reminder, ScanRun
 from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
-
-
-class Robot:
-    """A local group robot: records each POST and answers as the platform does (or fails)."""
-
-    def __init__(self):
-        self.received = []
-        self.answer = {"errcode": 0, "errmsg": "ok"}
-        self.status = 200
-        robot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers["Content-Length"])
-                robot.received.append((self.path, json.loads(self.rfile.read(length))))
-                body = json.dumps(robot.answer).encode()
-                self.send_response(robot.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def robot():
-    server = Robot()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -90,7 +48,7 @@ def test_wecom_gets_markdown_without_a_signature(robot, stalled):
     [(path, body)] = robot.received
     assert path == "/hook?key=k1"
     assert body["msgtype"] == "markdown"
-    assert set(body) == {"msgtype", "markdown"}
+    assert set(body) == {"msgtype", "markdown"} and set(body["markdown"]) == {"content"}
     assert "MES 升级" in body["markdown"]["content"] and "宁波精工有限公司" in body["markdown"]["content"]
     assert f"/projects/{stalled.pk}/" in body["markdown"]["content"]
 
@@ -110,6 +68,7 @@ def test_dingtalk_gets_markdown_signed_in_the_address(robot, stalled):
     ).decode()
     assert query["sign"] == [expected]
     assert body["msgtype"] == "markdown"
+    assert set(body) == {"msgtype", "markdown"} and set(body["markdown"]) == {"title", "text"}
     assert "MES 升级" in body["markdown"]["title"] and "宁波精工有限公司" in body["markdown"]["text"]
 
 
@@ -121,6 +80,7 @@ def test_feishu_gets_text_signed_in_the_body(robot, stalled):
     [(path, body)] = robot.received
     assert path == "/hook?key=k1"
     assert body["msg_type"] == "text" and "MES 升级" in body["content"]["text"]
+    assert set(body) == {"timestamp", "sign", "msg_type", "content"} and set(body["content"]) == {"text"}
     timestamp = body["timestamp"]
     assert abs(int(timestamp) - timezone.now().timestamp()) < 60, "seconds since the epoch"
     expected = base64.b64encode(hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()).decode()
@@ -163,6 +123,35 @@ def test_a_failing_robot_is_retried_and_the_in_app_reminder_stays(robot, stalled
     assert delivery.deliver(chat.pk) is True
     chat.refresh_from_db()
     assert chat.sent_at and chat.attempts == 2 and chat.last_error == ""
+
+
+def test_a_failing_mail_server_is_retried_and_costs_neither_the_chat_post_nor_the_in_app_reminder(
+    robot, stalled, monkeypatch
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refused(backend, messages):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refused)
+    hook(robot, Platform.WECOM)
+    created = services.run_scan(ScanRun.Job.STALLS)
+    [email] = [row for row in created if row.channel == Channel.EMAIL]
+    [chat] = [row for row in created if row.channel == Channel.CHAT]
+    with pytest.raises(delivery.DeliveryFailed, match="email"):
+        delivery.deliver(email.pk)
+    email.refresh_from_db()
+    assert (email.sent_at, email.attempts) == (None, 1) and "refused" in email.last_error
+    assert delivery.deliver(chat.pk) is True and len(robot.received) == 1
+    assert Reminder.objects.filter(channel=Channel.APP, recipient=stalled.owner, kind=Kind.STALL).exists()
+
+    # The mail server is back: the retry sends it, once.
+    monkeypatch.undo()
+    assert delivery.deliver(email.pk) is True
+    assert delivery.deliver(email.pk) is False
+    email.refresh_from_db()
+    assert email.sent_at and email.attempts == 2 and email.last_error == ""
+    assert len(mail.outbox) == 1
 
 
 def test_the_delivery_task_retries_with_backoff(robot, stalled):

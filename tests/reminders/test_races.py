@@ -1,18 +1,20 @@
 """Two scans at the same moment, on real PostgreSQL: one reminder per stall, level and channel, and
-each delivered by exactly one of them."""
+each delivered by exactly one of them; a task run again, or two workers delivering one reminder at
+once, send nothing new."""
 
 import datetime
 import os
 import threading
 
 import pytest
+from django.core import mail
 from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import Role
 from customers.models import Project, StallSetting
-from reminders import services
-from reminders.models import Preference, Reminder, ScanRun
+from reminders import services, tasks
+from reminders.models import ChatWebhook, Platform, Preference, Reminder, ScanRun
 from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
 
 pytestmark = [
@@ -117,3 +119,46 @@ def test_a_first_save_of_preferences_from_two_tabs_makes_one_row():
     errors = at_once_calls([lambda: services.save_preferences(user=user, values=values)] * 2)
     assert errors == []
     assert Preference.objects.filter(user=user, language="en", email_stall=False).count() == 1
+
+
+def stalled_with_a_group(robot):
+    owner = UserFactory(role=Role.REP, email="owner@example.com")
+    project = ProjectFactory(owner=owner, customer__owner=owner)
+    Project.objects.filter(pk=project.pk).update(stage_entered_at=timezone.now() - datetime.timedelta(days=20))
+    ChatWebhook.objects.create(name="销售群", platform=Platform.WECOM, url=f"{robot.url}/send?key=k")
+    return project
+
+
+def test_a_retried_scan_or_delivery_task_sends_nothing_new(robot, monkeypatch):
+    """The tasks as a worker runs them: a scan run again (a retry, or beat firing twice) enqueues no
+    delivery, and a delivery run again (the worker died before acknowledging it, so the broker hands
+    it out again) posts and mails nothing more."""
+    stalled_with_a_group(robot)
+    enqueued = []
+    monkeypatch.setattr(tasks.deliver, "delay", enqueued.append)
+
+    assert tasks.scan_stalls.apply().get() == 2
+    assert len(enqueued) == 2, "the email and the chat post, once each committed"
+    for pk in enqueued:
+        assert tasks.deliver.apply(args=[pk]).get() is True
+        assert tasks.deliver.apply(args=[pk]).get() is False
+    assert len(robot.received) == 1 and len(mail.outbox) == 1
+
+    assert tasks.scan_stalls.apply().get() == 0
+    assert len(enqueued) == 2
+    assert len(robot.received) == 1 and len(mail.outbox) == 1
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 2
+
+
+def test_two_workers_delivering_one_reminder_at_once_post_it_once(robot):
+    stalled_with_a_group(robot)
+    [chat] = [row for row in services.run_scan(ScanRun.Job.STALLS) if row.channel == "chat"]
+    # The robot answers slowly: the first worker still holds the row when the second looks at it.
+    robot.delay = 1
+    results = []
+    errors = at_once_calls([lambda: results.append(tasks.deliver.apply(args=[chat.pk]).get())] * 2)
+    assert errors == []
+    assert sorted(results) == [False, True]
+    assert len(robot.received) == 1
+    chat.refresh_from_db()
+    assert chat.sent_at and chat.attempts == 1

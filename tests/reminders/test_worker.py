@@ -108,6 +108,9 @@ def test_a_real_worker_on_redis_runs_the_enqueued_scan():
 
 
 def test_make_runs_worker_fires_the_beat_schedule_on_the_file_broker(tmp_path):
+    # `make run` runs scripts/run-dev, which starts this very script beside the web app.
+    assert "./scripts/run-dev" in (ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun:", 1)[1].split("\n\n")[0]
+    assert "./scripts/run-worker &" in (ROOT / "scripts" / "run-dev").read_text(encoding="utf-8")
     project = stalled_project()
     env = worker_env(VAR_DIR=str(tmp_path), REMINDER_SCAN_MINUTES="0.05", VENV=str(VENV_BIN.parent))
     env.pop("REDIS_URL", None)
