@@ -49,7 +49,7 @@ from customers.validators import customer_name_key, customer_name_sort_key, norm
 from keypoints.models import KeyPoint, Method, NextStepStatus
 from keypoints.services import completeness
 from keypoints.stages import STAGES, StageNumber, get_stage
-from salesrecord.text import join_list
+from salesrecord.text import colon, join_list
 
 from . import values
 from .columns import SheetKind
@@ -312,7 +312,7 @@ class Planner:
         try:
             return reader(row.get(key))
         except ValueError as error:
-            errors.append(f"{label}: {error}")
+            errors.append(_labelled(label, error))
             return None
 
     def _person(self, raw, errors, label, *, active=False):
@@ -322,7 +322,7 @@ class Planner:
         try:
             return self.people.find(raw, active=active)
         except ValueError as error:
-            errors.append(f"{label}: {error}")
+            errors.append(_labelled(label, error))
             return None
 
     def _customer_key_of(self, legal_name):
@@ -375,7 +375,7 @@ class Planner:
         if industry is None and "industry" not in row:
             customer.industry = Industry.OTHER
         elif industry is None:
-            errors.append(_("Industry: %(problem)s") % {"problem": _("missing.")})
+            errors.append(_labelled(_("Industry"), _("missing.")))
         self._validate(customer, errors, exclude={"owner", "created_by", "archived_by", "name_key", "name_pinyin"})
         self._pending_customers[key] = customer
         return key
@@ -409,7 +409,7 @@ class Planner:
         low, high = self._read(row, "budget", values.amount_range, errors, _("Budget")) or (None, None)
         source = self._read(row, "source", self.source, errors, _("Source"))
         if source is None and "source" in row:
-            errors.append(_("Source: %(problem)s") % {"problem": _("missing.")})
+            errors.append(_labelled(_("Source"), _("missing.")))
         project = Project(
             name=name,
             source=source or Source.OTHER,
@@ -486,8 +486,8 @@ class Planner:
                 setattr(keypoint, name, value)
         for required in ("occurred_at", "stage", "summary"):
             label = str(KeyPoint._meta.get_field(required).verbose_name)
-            if getattr(keypoint, required) in (None, "") and not any(error.startswith(f"{label}:") for error in errors):
-                errors.append(_("%(field)s: %(problem)s") % {"field": label, "problem": _("missing.")})
+            if getattr(keypoint, required) in (None, "") and not any(error.startswith(label) for error in errors):
+                errors.append(_labelled(label, _("missing.")))
         author = self._person(row.get("author"), errors, _("Author")) if row.get("author") else self.actor
         keypoint.author = author
         if keypoint.next_step_owner_id is None and author is not None:
@@ -637,10 +637,15 @@ class Planner:
             for name, messages in error.message_dict.items():
                 label = str(instance._meta.get_field(name).verbose_name) if name != "__all__" else ""
                 for message in messages:
-                    errors.append(f"{label}: {message}" if label else message)
+                    errors.append(_labelled(label, message) if label else message)
 
 
 _STAGE_FIELDS = {name for stage in STAGES for name in stage.own_fields}
+
+
+def _labelled(label, problem):
+    """A field's problem, as the page language writes a label before its text (它：… / It: …)."""
+    return f"{label}{colon()}{problem}"
 
 
 def _text_or_blank(value):
