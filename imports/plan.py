@@ -304,6 +304,8 @@ class Planner:
         try:
             handle(row)
         except _RowError as error:
+            # Nothing a rejected row planned may reach the plan with a later row.
+            self._reset_pending()
             self.plan.rejected.append(Rejected(sheet.name, number, list(cells), error.reasons))
 
     # Readers -------------------------------------------------------------------------------------------

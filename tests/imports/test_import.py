@@ -306,3 +306,17 @@ def test_a_second_confirmation_imports_nothing_more(people):
         services.import_confirm(job=job, actor=people["lead"])
     assert runs.import_run(job_id=job.pk).status == ImportStatus.DONE
     assert Customer.objects.count() == 1
+
+
+def test_nothing_of_a_rejected_row_is_created_with_the_rows_after_it(people):
+    data = guide_file(
+        guide_customer(**{"客户全称": "坏电话有限公司", "联系人": "张", "联系方式": "123", "项目名称": "坏项目"}),
+        guide_customer(),
+        keypoint_rows=[guide_keypoint()],
+    )
+    job = run(check(upload(people, data), people), people)
+    assert [row["row"] for row in job.preview["rejected"]] == [2]
+    assert job.result["counts"]["rejected"] == 1
+    assert list(Customer.objects.values_list("legal_name", flat=True)) == ["上海华信科技有限公司"]
+    assert list(Contact.objects.values_list("name", flat=True)) == ["王总"]
+    assert list(Project.objects.values_list("name", flat=True)) == ["企业生产管理系统升级"]
