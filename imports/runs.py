@@ -2,6 +2,7 @@
 the check (a dry run kept as the preview) and the import (the same plan again, written in one
 transaction). Nothing here starts a task: imports/services.py and imports/tasks.py call these."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from .storage import path, remove
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
+EXPIRED = gettext_lazy("This upload was not imported in time and its file was deleted: upload it again.")
 # The history rows of what an import creates say so.
 REASON = gettext_lazy("Imported from a spreadsheet")
 
@@ -259,3 +261,23 @@ def _stage_histories(projects, actor):
             created_at=Subquery(history.order_by("at", "pk").values("at")[:1]),
             stage_entered_at=Subquery(history.order_by("-at", "-pk").values("at")[:1]),
         )
+
+
+def delete_stale_files(now=None):
+    """Delete the files of imports older than IMPORT_KEEP_DAYS: an upload never imported, a file of
+    rejected rows. An import not imported by then is closed as failed, saying why. Returns the number of
+    files deleted."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.IMPORT_KEEP_DAYS)
+    deleted = 0
+    stale = ImportJob.objects.filter(created_at__lte=cutoff).exclude(file="", rejected_file="")
+    for job in stale.exclude(status__in=[ImportStatus.CHECKING, ImportStatus.IMPORTING]):
+        for name in (job.file, job.rejected_file):
+            if name and path(name).is_file():
+                remove(name)
+                deleted += 1
+        changes = {"file": "", "rejected_file": ""}
+        if job.status != ImportStatus.DONE:
+            changes.update(status=ImportStatus.FAILED, finished_at=now, error=str(EXPIRED))
+        ImportJob.objects.filter(pk=job.pk).update(**changes)
+    return deleted

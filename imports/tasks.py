@@ -13,3 +13,8 @@ def check_import(job_id):
 @shared_task
 def run_import(job_id):
     runs.import_run(job_id=job_id)
+
+
+@shared_task
+def delete_stale_files():
+    return runs.delete_stale_files()

@@ -277,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_summary_hour, minute=_summary_minute),
     },
     "delete-expired-exports": {"task": "keypoints.tasks.delete_expired_exports", "schedule": 3600.0},
+    "delete-stale-import-files": {"task": "imports.tasks.delete_stale_files", "schedule": 3600.0},
 }
 
 # A ledger export of at most EXPORT_INLINE_ROWS rows is written within the request; a larger one by a
@@ -294,6 +295,9 @@ IMPORT_MAX_ROWS = max(1, env_int("IMPORT_MAX_ROWS", 100_000))
 # downloadable file of rejected rows holds them all.
 IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", 2000)
 IMPORT_REJECTED_SHOWN = 200
+# An uploaded file not imported within IMPORT_KEEP_DAYS, and a file of rejected rows older than that, is
+# deleted (hourly, by beat); the import's page then says to upload again.
+IMPORT_KEEP_DAYS = max(1, env_int("IMPORT_KEEP_DAYS", 7))
 
 # Mail goes out by SMTP (EMAIL_HOST...); to the console only in development (DEBUG: `make run`) and tests,
 # unless EMAIL_BACKEND names another backend.

@@ -27,7 +27,8 @@ TOP_APPS = {
     "dashboard": {"salesrecord/urls.py"},
     "audit": {"salesrecord/urls.py"},
     "archive": {"salesrecord/urls.py"},
-    "imports": {"salesrecord/urls.py"},
+    # make bench-import times the import: the benchmark sits above every app.
+    "imports": {"salesrecord/urls.py", "bench/import_keypoints.py"},
 }
 
 

@@ -320,3 +320,23 @@ def test_nothing_of_a_rejected_row_is_created_with_the_rows_after_it(people):
     assert list(Customer.objects.values_list("legal_name", flat=True)) == ["上海华信科技有限公司"]
     assert list(Contact.objects.values_list("name", flat=True)) == ["王总"]
     assert list(Project.objects.values_list("name", flat=True)) == ["企业生产管理系统升级"]
+
+
+def test_files_of_old_imports_are_deleted_and_an_import_left_unconfirmed_is_closed(people, settings):
+    settings.IMPORT_KEEP_DAYS = 7
+    data = guide_file(guide_customer(), guide_customer(**{"客户全称": "坏电话有限公司", "联系方式": "123"}))
+    done = run(check(upload(people, data), people), people)
+    waiting = check(upload(people, data), people)
+    fresh = upload(people, data)
+    files = [storage.path(name) for name in (done.rejected_file, waiting.file, waiting.rejected_file)]
+    assert all(file.is_file() for file in files)
+    week_ago = timezone.now() - datetime.timedelta(days=7, minutes=1)
+    ImportJob.objects.filter(pk__in=[done.pk, waiting.pk]).update(created_at=week_ago)
+    assert runs.delete_stale_files() == 3
+    assert not any(file.is_file() for file in files)
+    assert storage.path(fresh.file).is_file()
+    done, waiting = ImportJob.objects.get(pk=done.pk), ImportJob.objects.get(pk=waiting.pk)
+    assert (done.status, done.rejected_file) == (ImportStatus.DONE, "")
+    assert (waiting.status, waiting.file) == (ImportStatus.FAILED, "")
+    assert "upload" in waiting.error or "上传" in waiting.error
+    assert runs.delete_stale_files() == 0
