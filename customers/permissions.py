@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import Role
@@ -32,10 +32,13 @@ def visible_customers(user):
         return Customer.objects.none()
     if sees_every_customer(user):
         return Customer.objects.all()
-    on_team = Project.objects.filter(customer=OuterRef("pk")).filter(
-        Q(owner=user) | Exists(ProjectMember.objects.filter(project=OuterRef("pk"), user=user))
-    )
-    return Customer.objects.filter(Q(owner=user) | Exists(on_team))
+    # Sets, not per-row tests: the database reads the user's projects and teams once (a hashed subquery),
+    # where a correlated EXISTS would be evaluated again for every customer, and every project or key
+    # point joined to one.
+    on_team = Project.objects.filter(
+        Q(owner=user) | Q(pk__in=ProjectMember.objects.filter(user=user).values("project"))
+    ).values("customer")
+    return Customer.objects.filter(Q(owner=user) | Q(pk__in=on_team))
 
 
 class AccessLink(NamedTuple):
@@ -208,4 +211,8 @@ def owner_filter_choices(user):
 def project_owner_choices(user):
     """Project owners a user may filter by: owners of the projects they can see, whether or not they own
     a customer (a lead may own the project on a rep's customer)."""
-    return get_user_model().objects.filter(owned_projects__in=visible_projects(user)).distinct()
+    projects = visible_projects(user)
+    if sees_every_customer(user):
+        # Every live project: the owner index answers for each person at once, with no join to collapse.
+        return get_user_model().objects.filter(pk__in=projects.values("owner"))
+    return get_user_model().objects.filter(owned_projects__in=projects).distinct()

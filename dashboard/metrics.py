@@ -9,6 +9,12 @@ What the period means, figure by figure:
 - conversion, time in stage and lead ratings: the projects created in the period (a cohort);
 - signed deals: signed in the period; lost reasons: lost in the period;
 - key points per rep, completeness and obstacles: key points of events in the period.
+
+At scale (hundreds of thousands of key points) every figure reads through an index: a period is a
+range of instants (the start of its first day to the start of the day after its last, in the site's
+time zone) rather than a date computed for every row; a rep's scope is resolved once per page into
+their projects' ids; the key points per rep, completeness and timeliness are one grouped query
+(`authors_by_week`); the stalled projects are counted and listed in one query.
 """
 
 import datetime
@@ -17,7 +23,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, DecimalField, ExpressionWrapper, FloatField, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, Q, Sum, Value, When, Window
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -27,11 +33,13 @@ from customers import stalls
 from customers.models import LostReason, ProjectStatus
 from keypoints import permissions as keypoint_permissions
 from keypoints import selectors as keypoint_selectors
+from keypoints import timeliness as keypoint_timeliness
 from keypoints.filters import UNRATED
 from keypoints.models import LeadRating, NextStepStatus, StageChange, StageHistory
 from keypoints.stage_time import stage_times
 from keypoints.stages import STAGES
 
+from . import selectors
 from .selectors import deal_value
 
 # How many stalled projects and overdue next steps the page lists (the count links to all of them).
@@ -55,14 +63,17 @@ class Scope:
     def from_filter(cls, dashboard_filter, now=None):
         user = dashboard_filter.user
         params = dashboard_filter.scope_params()
-        narrowing = Q(**{dashboard_filter.filters[name].field_name: value for name, value in params.items()})
+        narrowing = {dashboard_filter.filters[name].field_name: value for name, value in params.items()}
+        projects = dashboard_filter.queryset.filter(**narrowing)
+        keypoints = keypoint_permissions.visible_keypoints(user).filter(
+            **{f"project__{name}": value for name, value in narrowing.items()}
+        )
+        projects, keypoints = selectors.resolved_scope(user, **narrowing) or (projects, keypoints)
         period = dashboard_filter.date_range
         return cls(
             user=user,
-            projects=dashboard_filter.queryset.filter(narrowing),
-            keypoints=keypoint_permissions.visible_keypoints(user).filter(
-                Q(**{f"project__{dashboard_filter.filters[name].field_name}": value for name, value in params.items()})
-            ),
+            projects=projects,
+            keypoints=keypoints,
             start=period.start,
             end=period.end,
             params=params,
@@ -74,25 +85,46 @@ class Scope:
         return timezone.localdate(self.now)
 
     def projects_link(self, **params):
-        return _link("projects:list", {**self.params, **params})
+        return self._link("projects:list", {**self.params, **params})
 
     def ledger_link(self, **params):
-        return _link("keypoints:ledger", {**self.params, **params})
+        return self._link("keypoints:ledger", {**self.params, **params})
+
+    def _link(self, route, params):
+        # A page holds hundreds of links to the same two lists, made of the same few parameters: each
+        # route is reversed once, each parameter encoded once (urlencode joins its pairs with "&").
+        paths = self.__dict__.setdefault("_paths", {})
+        pairs = self.__dict__.setdefault("_pairs", {})
+        if route not in paths:
+            paths[route] = reverse(route)
+        encoded = []
+        for pair in ((key, str(value)) for key, value in params.items()):
+            if pair not in pairs:
+                pairs[pair] = urlencode([pair])
+            encoded.append(pairs[pair])
+        return f"{paths[route]}?{'&'.join(encoded)}"
+
+    def instants(self):
+        """The period as instants: from the start of its first day to the start of the day after its last."""
+        return _start_of_day(self.start), _start_of_day(self.end + datetime.timedelta(days=1))
 
     def cohort(self):
         """The projects created in the period."""
-        return self.projects.filter(created_at__date__gte=self.start, created_at__date__lte=self.end)
+        start, end = self.instants()
+        return self.projects.filter(created_at__gte=start, created_at__lt=end)
 
     def period_params(self, prefix, start=None, end=None):
         """A list's own date range for (part of) the period, e.g. created_from/created_to."""
         return {f"{prefix}_from": max(start or self.start, self.start), f"{prefix}_to": min(end or self.end, self.end)}
 
     def keypoints_in_period(self):
-        return self.keypoints.filter(occurred_at__date__gte=self.start, occurred_at__date__lte=self.end)
+        start, end = self.instants()
+        return self.keypoints.filter(occurred_at__gte=start, occurred_at__lt=end)
 
 
-def _link(route, params):
-    return f"{reverse(route)}?{urlencode({key: str(value) for key, value in params.items()})}"
+def _start_of_day(day):
+    """Midnight at the start of `day` in the current time zone, the one a date lookup (`__date`) reads."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _number(value):
@@ -292,19 +324,30 @@ def signed_by_month(scope):
 # 5. Stalled projects and overdue next steps -------------------------------------------------------
 
 
+def first_with_count(queryset, limit):
+    """The first `limit` rows and how many there are in all, in one query (a window count over every
+    row, taken before the limit): for rows that must all be read to be ordered anyway."""
+    rows = list(queryset.annotate(matched=Window(Count("pk")))[:limit])
+    return rows, rows[0].matched if rows else 0
+
+
 def attention(scope):
-    stalled = stalls.stalled(scope.projects, scope.now)
-    first_stalled = list(stalled.select_related("customer", "owner").order_by("quiet_since", "pk")[:LIST_LIMIT])
     thresholds = stalls.thresholds()
+    stalled = stalls.stalled(scope.projects, scope.now, thresholds)
+    first_stalled, stalled_count = first_with_count(
+        stalled.select_related("customer", "owner").order_by("quiet_since", "pk"), LIST_LIMIT
+    )
     for project in first_stalled:
         project.stall = stalls.Stall(days=(scope.now - project.quiet_since).days, threshold=thresholds[project.stage])
     overdue = scope.keypoints.filter(
         project__status=ProjectStatus.OPEN, next_step_status=NextStepStatus.OPEN, next_step_due__lt=scope.today
     )
     return {
-        "stalled_count": stalled.count(),
+        "stalled_count": stalled_count,
         "stalled": first_stalled,
         "stalled_link": scope.projects_link(stalled="on"),
+        # Counted apart: the first few come from the front of the due-date index, which a count over
+        # every row would read in full.
         "overdue_count": overdue.count(),
         "overdue": list(
             overdue.select_related("project__customer", "next_step_owner").order_by("next_step_due", "pk")[:LIST_LIMIT]
@@ -363,16 +406,47 @@ def _people(ids):
     return get_user_model().objects.in_bulk(ids)
 
 
-def activity(scope):
-    counts = {
-        (row["author"], timezone.localdate(row["week"])): row["count"]
-        for row in scope.keypoints_in_period()
-        .order_by()
-        .annotate(week=TruncWeek("occurred_at"))
-        .values("author", "week")
-        .annotate(count=Count("pk"))
-    }
-    people = _people({author for author, _week in counts})
+@dataclass
+class AuthorWeeks:
+    """The period's key points per author and week, with how many are complete and how many were written
+    within a day of their event: the key points per rep, completeness and timeliness read these rows."""
+
+    rows: list
+    people: dict
+
+    @classmethod
+    def read(cls, scope):
+        rows = list(
+            scope.keypoints_in_period()
+            .order_by()
+            .annotate(week=TruncWeek("occurred_at"))
+            .values("author", "week")
+            .annotate(
+                # Counted by occurred_at (never null), not pk: every column read is then in keypoints'
+                # period index, and the table itself is not read.
+                count=Count("occurred_at"),
+                complete=Count("occurred_at", filter=Q(is_complete=True)),
+                within_day=Count(
+                    "occurred_at", filter=keypoint_timeliness.recorded_within(keypoint_timeliness.ON_TIME)
+                ),
+            )
+        )
+        return cls(rows=rows, people=_people({row["author"] for row in rows}))
+
+    def by_author(self):
+        """{author id: {"count", "complete", "within_day"}} over the whole period."""
+        totals = {}
+        for row in self.rows:
+            found = totals.setdefault(row["author"], {"count": 0, "complete": 0, "within_day": 0})
+            for name in found:
+                found[name] += row[name]
+        return totals
+
+
+def activity(scope, authors=None):
+    authors = authors or AuthorWeeks.read(scope)
+    counts = {(row["author"], timezone.localdate(row["week"])): row["count"] for row in authors.rows}
+    people = authors.people
     authors = sorted(people.values(), key=lambda person: (str(person), person.pk))
     weeks = list(_weeks(scope.start, scope.end))
     labels = [formats.date_format(week, "MONTH_DAY_FORMAT") for week in weeks]
@@ -412,10 +486,9 @@ def _occurred(scope, start=None, end=None):
 
 
 def lost_reasons(scope):
+    start, end = scope.instants()
     found = list(
-        StageHistory.objects.filter(
-            project__in=scope.projects, kind=StageChange.LOST, at__date__gte=scope.start, at__date__lte=scope.end
-        )
+        StageHistory.objects.filter(project__in=scope.projects, kind=StageChange.LOST, at__gte=start, at__lt=end)
         .order_by()
         .values("lost_reason")
         .annotate(count=Count("project", distinct=True))
@@ -446,20 +519,14 @@ def lost_reasons(scope):
 # 9. Record completeness by rep --------------------------------------------------------------------
 
 
-def completeness(scope):
-    found = list(
-        scope.keypoints_in_period()
-        .order_by()
-        .values("author")
-        .annotate(
-            total=Count("pk"),
-            complete=Count("pk", filter=Q(is_complete=True)),
-            share=ExpressionWrapper(
-                Count("pk", filter=Q(is_complete=True)) * 100.0 / Count("pk"), output_field=FloatField()
-            ),
-        )
-    )
-    people = _people([row["author"] for row in found])
+def completeness(scope, authors=None):
+    authors = authors or AuthorWeeks.read(scope)
+    found = [
+        {"author": author, "total": row["count"], "complete": row["complete"], "share": row["complete"] * 100.0 / total}
+        for author, row in authors.by_author().items()
+        if (total := row["count"])
+    ]
+    people = authors.people
     rows = sorted(
         (
             {
@@ -489,10 +556,22 @@ def completeness(scope):
 # 9b. Timeliness -----------------------------------------------------------------------------------
 
 
-def timeliness(scope):
+def timeliness(scope, authors=None):
     """Per author, how many of the period's key points were written within 24 hours of the event
-    (keypoints.selectors.timeliness_by_author, grouped in SQL)."""
-    found = keypoint_selectors.timeliness_by_author(scope.keypoints_in_period())
+    (keypoints.timeliness's rule, as keypoints.selectors.timeliness_by_author counts it), ordered by name."""
+    authors = authors or AuthorWeeks.read(scope)
+    found = sorted(
+        (
+            {
+                "author": authors.people[author],
+                "count": row["count"],
+                "within_day": row["within_day"],
+                "share": row["within_day"] / row["count"] if row["count"] else None,
+            }
+            for author, row in authors.by_author().items()
+        ),
+        key=lambda row: (str(row["author"]), row["author"].pk),
+    )
     rows = [
         {
             "author": row["author"],
@@ -561,5 +640,10 @@ FIGURES = {
 }
 
 
+# The figures that read the period's key points per author and week: one query serves the three.
+BY_AUTHOR = ("activity", "completeness", "timeliness")
+
+
 def figures(scope):
-    return {name: figure(scope) for name, figure in FIGURES.items()}
+    authors = AuthorWeeks.read(scope)
+    return {name: figure(scope, authors) if name in BY_AUTHOR else figure(scope) for name, figure in FIGURES.items()}

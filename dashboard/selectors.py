@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from customers import permissions, stalls
-from customers.models import Project, ProjectStatus
+from customers.models import Project, ProjectMember, ProjectStatus
 from keypoints import permissions as keypoint_permissions
 from keypoints import selectors as keypoint_selectors
 from keypoints.models import KeyPoint, NextStepStatus
@@ -16,13 +16,34 @@ from keypoints.stages import STAGES
 LIMIT = 10
 
 
-def own_projects(user):
+def resolved_scope(user, **narrowing):
+    """(projects, key points) a user who does not see every customer may read, narrowed by project
+    lookups, with the customer rule read once into their projects' ids: the same records as
+    visible_projects and visible_keypoints (key points follow their project, archived or not, as
+    visible_keypoints does), then read through the project index by every list or figure of the page
+    instead of deriving the rule again in each query. None for those who see every customer (their
+    scope costs no join) and when the user sees no live project (the scope is then read as it is
+    defined, which costs little)."""
+    if permissions.sees_every_customer(user):
+        return None
+    rows = list(
+        Project.all_objects.filter(customer__in=permissions.visible_customers(user))
+        .filter(**narrowing)
+        .values_list("pk", "archived_at")
+    )
+    live = [pk for pk, archived_at in rows if archived_at is None]
+    if not live:
+        return None
+    return Project.objects.filter(pk__in=live), KeyPoint.objects.filter(project_id__in=[pk for pk, _at in rows])
+
+
+def own_projects(user, projects=None):
     """The projects that are this person's to move: a rep's own and those on whose team they sit; for
-    those who see everything, every project."""
-    projects = permissions.visible_projects(user)
+    those who see everything, every project. `projects`: the user's visible projects, if already read."""
+    projects = permissions.visible_projects(user) if projects is None else projects
     if permissions.sees_every_customer(user):
         return projects
-    return projects.filter(Q(owner=user) | Q(members__user=user)).distinct()
+    return projects.filter(Q(owner=user) | Q(pk__in=ProjectMember.objects.filter(user=user).values("project")))
 
 
 def my_day(user, now=None):
@@ -36,11 +57,14 @@ def my_day(user, now=None):
         .select_related("project__customer")
         .order_by("next_step_due", "pk")
     )
-    projects = own_projects(user)
-    stalled = list(
-        stalls.stalled(projects, now).select_related("customer", "owner").order_by("quiet_since", "pk")[:LIMIT]
-    )
+    visible = resolved_scope(user)
+    projects = own_projects(user, visible[0] if visible else None)
     thresholds = stalls.thresholds()
+    stalled = list(
+        stalls.stalled(projects, now, thresholds)
+        .select_related("customer", "owner")
+        .order_by("quiet_since", "pk")[:LIMIT]
+    )
     for project in stalled:
         project.stall = stalls.Stall(days=(now - project.quiet_since).days, threshold=thresholds[project.stage])
     return {
@@ -54,9 +78,9 @@ def my_day(user, now=None):
             ).order_by("-occurred_at", "-pk")[:LIMIT]
         ),
         "latest": list(
-            keypoint_selectors.with_timeline_relations(keypoint_permissions.visible_keypoints(user)).order_by(
-                "-occurred_at", "-pk"
-            )[:LIMIT]
+            keypoint_selectors.with_timeline_relations(
+                visible[1] if visible else keypoint_permissions.visible_keypoints(user)
+            ).order_by("-occurred_at", "-pk")[:LIMIT]
         ),
         "today_date": today,
     }

@@ -144,6 +144,22 @@ class KeyPoint(Archivable):
             models.Index(fields=["project", "-occurred_at"]),
             models.Index(fields=["-occurred_at", "-id"]),
             models.Index(fields=["next_step_status", "next_step_due"]),
+            # A project's silence in its stage (customers.stalls): when it began, one lookup per project; and
+            # which projects spoke in their stage since its cutoff, one short range per stage.
+            models.Index(fields=["project", "stage", "occurred_at"], name="keypoint_stage_silence_idx"),
+            models.Index(fields=["stage", "occurred_at", "project"], name="keypoint_stage_recent_idx"),
+            # Open next steps overdue, counted from the index alone (the dashboard, the ledger's filter).
+            models.Index(
+                fields=["next_step_due", "project"],
+                condition=models.Q(archived_at__isnull=True, next_step_status="open"),
+                name="keypoint_open_step_idx",
+            ),
+            # The dashboard's figures over a period's live key points, read from the index alone.
+            models.Index(
+                fields=["occurred_at", "author", "is_complete", "created_at", "project"],
+                condition=models.Q(archived_at__isnull=True),
+                name="keypoint_live_period_idx",
+            ),
         ]
 
     def __str__(self):
@@ -211,7 +227,11 @@ class StageHistory(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage history")
         ordering = ["project_id", "at", "id"]
-        indexes = [models.Index(fields=["project", "at"])]
+        indexes = [
+            models.Index(fields=["project", "at"]),
+            # The dashboard's lost reasons: the projects lost in a period.
+            models.Index(fields=["kind", "at"], name="stagehistory_kind_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.project_id}: {self.get_kind_display()} → {self.get_to_stage_display()}"
