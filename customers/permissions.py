@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import Role
@@ -32,10 +32,11 @@ def visible_customers(user):
         return Customer.objects.none()
     if sees_every_customer(user):
         return Customer.objects.all()
-    on_team = Project.objects.filter(customer=OuterRef("pk")).filter(
-        Q(owner=user) | Exists(ProjectMember.objects.filter(project=OuterRef("pk"), user=user))
-    )
-    return Customer.objects.filter(Q(owner=user) | Exists(on_team))
+    # The customers of the live projects they own or sit on the team of: each set read once through its
+    # index (the database hashes it), not asked again for every customer.
+    owns_project = Project.objects.filter(owner=user).values("customer")
+    on_team = Project.objects.filter(members__user=user).values("customer")
+    return Customer.objects.filter(Q(owner=user) | Q(pk__in=owns_project) | Q(pk__in=on_team))
 
 
 class AccessLink(NamedTuple):
@@ -201,11 +202,19 @@ def team_candidates():
 
 
 def owner_filter_choices(user):
-    """Owners a user may filter by: only owners of customers they can see."""
-    return get_user_model().objects.filter(owned_customers__in=visible_customers(user)).distinct()
+    """Owners a user may filter by: only owners of customers they can see (their ids read as one set,
+    rather than every visible customer joined to its owner and the people de-duplicated)."""
+    return get_user_model().objects.filter(pk__in=visible_customers(user).values("owner"))
 
 
 def project_owner_choices(user):
     """Project owners a user may filter by: owners of the projects they can see, whether or not they own
-    a customer (a lead may own the project on a rep's customer)."""
-    return get_user_model().objects.filter(owned_projects__in=visible_projects(user)).distinct()
+    a customer (a lead may own the project on a rep's customer).
+
+    Two ways to the same people, each the fast one for its scope: over every project, the owners' ids
+    as one set; over a rep's, the join (the database would otherwise work out the rep's scope again for
+    each person it asks about)."""
+    owners = get_user_model().objects
+    if sees_every_customer(user):
+        return owners.filter(pk__in=visible_projects(user).values("owner"))
+    return owners.filter(owned_projects__in=visible_projects(user)).distinct()
