@@ -144,6 +144,14 @@ class KeyPoint(Archivable):
             models.Index(fields=["project", "-occurred_at"]),
             models.Index(fields=["-occurred_at", "-id"]),
             models.Index(fields=["next_step_status", "next_step_due"]),
+            # A project's timeline in its order, and its newest key point in a stage (when it went quiet).
+            models.Index(fields=["project", "-stage", "-occurred_at", "-id"], name="keypoint_project_timeline"),
+            # A project's open next steps, soonest due first (the lists' "next step due").
+            models.Index(
+                fields=["project", "next_step_due"],
+                condition=models.Q(next_step_status=NextStepStatus.OPEN),
+                name="keypoint_project_open_step",
+            ),
         ]
 
     def __str__(self):
