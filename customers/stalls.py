@@ -6,13 +6,13 @@ names only (customers sits below keypoints)."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Max, Q
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from keypoints.stages import STAGES
 
-from .models import ProjectStatus, StallSetting
+from .models import Project, ProjectStatus, StallSetting
 
 
 def thresholds():
@@ -25,8 +25,13 @@ def thresholds():
 def quiet_since():
     """When a project's silence began: its newest key point in its current stage, or its entry into that
     stage (or its resume) if that is later, so that a project just back from a pause is not stalled by
-    the silence before it."""
-    newest_in_stage = Max("keypoints__occurred_at", filter=Q(keypoints__stage=F("stage")))
+    the silence before it.
+
+    The newest key point is one probe of the (project, stage, occurred_at) index per project (archived
+    key points count, as they always have), rather than a grouping of every key point."""
+    keypoints = Project._meta.get_field("keypoints").related_model.all_objects
+    newest = keypoints.filter(project=OuterRef("pk"), stage=OuterRef("stage")).order_by("-occurred_at")
+    newest_in_stage = Subquery(newest.values("occurred_at")[:1])
     return Greatest("stage_entered_at", Coalesce(newest_in_stage, "stage_entered_at"))
 
 
@@ -35,11 +40,18 @@ def stalled_condition(now=None, days=None, factor=1):
     stage's threshold."""
     now = now or timezone.now()
     days = thresholds() if days is None else days
-    stalled = Q(pk__in=[])
-    for stage, limit in days.items():
-        if limit:
-            stalled |= Q(stage=stage, quiet_since__lt=now - datetime.timedelta(days=factor * limit))
-    return Q(status=ProjectStatus.OPEN) & stalled
+    checked = {stage: now - datetime.timedelta(days=factor * limit) for stage, limit in days.items() if limit}
+    if not checked:
+        return Q(pk__in=[])
+    # Each stage's cutoff as one expression, so that the newest key point is asked once per project.
+    cutoff = Case(*(When(stage=stage, then=Value(since)) for stage, since in checked.items()))
+    # Silence begins no earlier than the stage did: a project that entered its stage since the cutoff
+    # cannot be stalled, and the database is not asked for its newest key point.
+    return (
+        Q(status=ProjectStatus.OPEN, stage__in=list(checked))
+        & Q(stage_entered_at__lt=cutoff)
+        & Q(quiet_since__lt=cutoff)
+    )
 
 
 def stalled(projects, now=None):
