@@ -2,8 +2,8 @@
 
 import datetime
 
-from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers import permissions, stalls
@@ -83,16 +83,17 @@ def pipeline(user, now=None, *, projects=None):
         row["stage"]: row
         for row in open_deals.order_by().values("stage").annotate(count=Count("pk"), value=Sum(deal_value()))
     }
+    # Each column's first cards read from the open deals' (stage, waiting since) index, a few rows per
+    # stage, rather than numbering every open deal in every stage to keep the first of each.
+    waiting = ("stage_entered_at", "pk")
+    first, *rest = [
+        open_deals.filter(stage=stage.number).order_by(*waiting).values("pk")[:CARDS_PER_COLUMN] for stage in STAGES
+    ]
     ranked = (
-        open_deals.select_related("customer", "owner")
-        .annotate(
-            value=deal_value(),
-            position=Window(
-                RowNumber(), partition_by=[F("stage")], order_by=[F("stage_entered_at").asc(), F("pk").asc()]
-            ),
-        )
-        .filter(position__lte=CARDS_PER_COLUMN)
-        .order_by("stage", "position")
+        Project.objects.filter(pk__in=first.union(*rest, all=True))
+        .select_related("customer", "owner")
+        .annotate(value=deal_value())
+        .order_by("stage", *waiting)
     )
     cards = {}
     for project in ranked:
