@@ -119,11 +119,15 @@ def resume_events(now=None):
     ]
 
 
-def recipients(event):
-    """Who is told of an event: the owner; an escalation goes one level up. (Whoever is no longer active
-    is left out when the reminders are written.)"""
+def sales_leads():
+    return list(User.objects.filter(role=Role.LEAD))
+
+
+def recipients(event, leads):
+    """Who is told of an event: the owner; an escalation goes one level up, to `leads` (sales_leads(),
+    read once for a whole scan). (Whoever is no longer active is left out when the reminders are written.)"""
     if event.kind == Kind.STALL_ESCALATION:
-        return list(User.objects.filter(role=Role.LEAD))
+        return leads
     if event.kind == Kind.OVERDUE:
         return [event.keypoint.next_step_owner]
     if event.kind == Kind.OVERDUE_ESCALATION:
@@ -144,9 +148,9 @@ def chat_groups(event, webhooks):
 DEFAULT_PREFERENCE = Preference()
 
 
-def _planned_rows(event, webhooks, preferences):
+def _planned_rows(event, webhooks, preferences, leads):
     rows = []
-    for person in recipients(event):
+    for person in recipients(event, leads):
         if not person.is_active:
             continue
         rows.append((Channel.APP, person, None))
@@ -183,7 +187,8 @@ def remind(events):
     which are to be delivered."""
     webhooks = list(ChatWebhook.objects.filter(is_active=True))
     preferences = {pref.user_id: pref for pref in Preference.objects.all()}
-    planned = [row for event in events for row in _planned_rows(event, webhooks, preferences)]
+    leads = sales_leads()
+    planned = [row for event in events for row in _planned_rows(event, webhooks, preferences, leads)]
     existing = _written([row.key for row in planned])
     created = []
     for row in planned:
