@@ -246,6 +246,14 @@ class Project(Archivable):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The board: each stage's open deals, longest waiting first.
+            models.Index(
+                fields=["stage", "stage_entered_at", "id"],
+                condition=models.Q(status=ProjectStatus.OPEN, archived_at__isnull=True),
+                name="project_open_waiting",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(budget_min__isnull=True)

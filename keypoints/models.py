@@ -160,6 +160,14 @@ class KeyPoint(Archivable):
                 condition=models.Q(archived_at__isnull=True),
                 name="keypoint_live_period_idx",
             ),
+            # A project's timeline in its order, and its newest key point in a stage (when it went quiet).
+            models.Index(fields=["project", "-stage", "-occurred_at", "-id"], name="keypoint_project_timeline"),
+            # A project's open next steps, soonest due first (the lists' "next step due").
+            models.Index(
+                fields=["project", "next_step_due"],
+                condition=models.Q(next_step_status=NextStepStatus.OPEN),
+                name="keypoint_project_open_step",
+            ),
         ]
 
     def __str__(self):

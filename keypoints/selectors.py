@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower, NullIf, Trim
 from django.utils import timezone
 
@@ -72,13 +72,29 @@ def open_next_steps(keypoints):
 STATUS_ORDER = (ProjectStatus.OPEN, ProjectStatus.ON_HOLD, ProjectStatus.COMPLETED, ProjectStatus.LOST)
 
 
+def newest_keypoint_at():
+    """When the project's newest key point happened (None without one), archived ones included as the
+    lists have always counted them. One probe of the (project, occurred_at) index per project, rather
+    than grouping every key point: a page sorted by it reads one entry per project it sorts."""
+    newest = KeyPoint.all_objects.filter(project=OuterRef("pk")).order_by("-occurred_at")
+    return Subquery(newest.values("occurred_at")[:1])
+
+
+def nearest_open_next_step_due():
+    """The due date of the project's open next step due soonest (None without one), archived key points
+    included as the lists have always counted them: the first entry of the open next steps' (project,
+    due) index."""
+    steps = KeyPoint.all_objects.filter(project=OuterRef("pk"), next_step_status=NextStepStatus.OPEN)
+    return Subquery(steps.order_by("next_step_due").values("next_step_due")[:1])
+
+
 def opportunity_rows(projects):
     """The opportunity list's rows: each project with its value, latest key point and nearest open next step."""
     return projects.select_related("customer", "owner").annotate(
-        last_keypoint_at=Max("keypoints__occurred_at"),
+        last_keypoint_at=newest_keypoint_at(),
         # Quiet since the newest key point or, with none yet, since it entered its stage.
-        last_activity_at=Coalesce(Max("keypoints__occurred_at"), "stage_entered_at"),
-        next_step_due=Min("keypoints__next_step_due", filter=Q(keypoints__next_step_status=NextStepStatus.OPEN)),
+        last_activity_at=Coalesce(F("last_keypoint_at"), "stage_entered_at"),
+        next_step_due=nearest_open_next_step_due(),
         # Once signed, a deal is worth its signed amount; before, the top of its budget.
         value=Coalesce("signed_amount", "budget_max", "budget_min"),
         # Alive first (open, then on hold), then those that left the pipeline (completed, then lost).

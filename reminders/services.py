@@ -47,16 +47,30 @@ def _start_of(day):
 # The rules -----------------------------------------------------------------------------------------
 
 
+# What a scan reads of a project and of a next step: an event names them (the message is written from
+# the reminder row later), so the scans over every open project load these columns and no others.
+PROJECT_FIELDS = ("id", "stage", "status", "owner_id", "stage_entered_at")
+STEP_FIELDS = ("id", "project_id", "occurred_at", "next_step_due", "next_step_owner_id", "next_step_status")
+
+
+def _people():
+    """Every person by id, in one query: attached to the rows of a scan instead of joined to each."""
+    return User.objects.in_bulk()
+
+
 def stalled_projects(now=None):
-    """Open projects silent for longer than their stage's threshold, with `quiet_since`."""
-    return stalls.stalled(Project.objects.all(), now).select_related("owner", "customer")
+    """Open projects silent for longer than their stage's threshold, with `quiet_since` and their owner
+    (the columns a scan reads: PROJECT_FIELDS)."""
+    return stalls.stalled(Project.objects.only(*PROJECT_FIELDS), now).select_related("owner")
 
 
 def stall_events(now=None):
     now = now or timezone.now()
     thresholds = stalls.thresholds()
+    people = _people()
     events = []
-    for project in stalled_projects(now):
+    for project in stalls.stalled(Project.objects.only(*PROJECT_FIELDS), now):
+        project.owner = people[project.owner_id]
         threshold = thresholds[project.stage]
         days = (now - project.quiet_since).days
         events.append(Event(Kind.STALL, project, project.quiet_since, days, threshold))
@@ -70,13 +84,21 @@ def overdue_events(now=None):
     they were given (the time from the record to the due date, at least a day)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    steps = KeyPoint.objects.filter(
-        next_step_status=NextStepStatus.OPEN, next_step_due__lt=today, project__status=ProjectStatus.OPEN
-    ).select_related("project__owner", "project__customer", "next_step_owner")
+    steps = (
+        KeyPoint.objects.filter(
+            next_step_status=NextStepStatus.OPEN, next_step_due__lt=today, project__status=ProjectStatus.OPEN
+        )
+        .select_related("project")
+        .only(*STEP_FIELDS, *(f"project__{name}" for name in PROJECT_FIELDS))
+    )
+    people = _people()
+    zone = timezone.get_current_timezone()
     events = []
     for step in steps:
+        step.next_step_owner = people[step.next_step_owner_id]
+        step.project.owner = people[step.project.owner_id]
         overdue = (today - step.next_step_due).days
-        given = max(1, (step.next_step_due - timezone.localdate(step.occurred_at)).days)
+        given = max(1, (step.next_step_due - timezone.localdate(step.occurred_at, zone)).days)
         since = _start_of(step.next_step_due)
         events.append(Event(Kind.OVERDUE, step.project, since, overdue, given, keypoint=step))
         if overdue >= given:
@@ -97,11 +119,15 @@ def resume_events(now=None):
     ]
 
 
-def recipients(event):
-    """Who is told of an event: the owner; an escalation goes one level up. (Whoever is no longer active
-    is left out when the reminders are written.)"""
+def sales_leads():
+    return list(User.objects.filter(role=Role.LEAD))
+
+
+def recipients(event, leads):
+    """Who is told of an event: the owner; an escalation goes one level up, to `leads` (sales_leads(),
+    read once for a whole scan). (Whoever is no longer active is left out when the reminders are written.)"""
     if event.kind == Kind.STALL_ESCALATION:
-        return list(User.objects.filter(role=Role.LEAD))
+        return leads
     if event.kind == Kind.OVERDUE:
         return [event.keypoint.next_step_owner]
     if event.kind == Kind.OVERDUE_ESCALATION:
@@ -122,9 +148,9 @@ def chat_groups(event, webhooks):
 DEFAULT_PREFERENCE = Preference()
 
 
-def _planned_rows(event, webhooks, preferences):
+def _planned_rows(event, webhooks, preferences, leads):
     rows = []
-    for person in recipients(event):
+    for person in recipients(event, leads):
         if not person.is_active:
             continue
         rows.append((Channel.APP, person, None))
@@ -161,7 +187,8 @@ def remind(events):
     which are to be delivered."""
     webhooks = list(ChatWebhook.objects.filter(is_active=True))
     preferences = {pref.user_id: pref for pref in Preference.objects.all()}
-    planned = [row for event in events for row in _planned_rows(event, webhooks, preferences)]
+    leads = sales_leads()
+    planned = [row for event in events for row in _planned_rows(event, webhooks, preferences, leads)]
     existing = _written([row.key for row in planned])
     created = []
     for row in planned:

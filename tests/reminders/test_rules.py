@@ -354,3 +354,25 @@ def test_a_reminder_refused_for_another_reason_is_an_error_not_a_skip(project, m
     events = [services.Event(Kind.STALL, project, timezone.now(), days=-1, threshold=LEAD_DAYS)]
     with pytest.raises(IntegrityError):
         services.remind(events)
+
+
+def test_the_scans_read_a_fixed_number_of_queries_however_many_projects(team_lead, django_assert_max_num_queries):
+    def stalled_and_overdue(count):
+        with at(0):
+            for _ in range(count):
+                project = ProjectFactory(owner=UserFactory(role=Role.REP))
+                KeyPointFactory(project=project, occurred_at=timezone.now(), next_step_due=timezone.localdate())
+        with at(3 * LEAD_DAYS):
+            with django_assert_max_num_queries(6) as read:
+                found = services.stall_events() + services.overdue_events()
+            kinds = {event.kind for event in found}
+            # Every event names its project and owner without another query.
+            assert all(event.project.owner.username for event in found)
+            assert all(event.keypoint.next_step_owner.username for event in found if event.keypoint)
+        return len(read.captured_queries), len(found), kinds
+
+    few = stalled_and_overdue(2)
+    many = stalled_and_overdue(10)
+    assert few[0] == many[0]
+    assert (few[1], many[1]) == (8, 48)
+    assert many[2] == {Kind.STALL, Kind.STALL_ESCALATION, Kind.OVERDUE, Kind.OVERDUE_ESCALATION}
