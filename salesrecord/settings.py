@@ -138,6 +138,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: a transaction that takes the write lock when it begins (IMMEDIATE)
     # serializes stage changes as select_for_update does on PostgreSQL; the others wait their turn.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the app's queries read a few index entries each, yet a plan whose estimated cost
+    # passes PostgreSQL's jit_above_cost is compiled first, which cost seconds on pages that run in
+    # milliseconds (the benchmark, bench/README.md). Set per connection, so no server setting is needed.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

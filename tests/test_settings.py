@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 # What the test's own run sets; each case starts from a bare environment plus what it names.
@@ -103,3 +104,15 @@ def test_the_readmes_configuration_tables_list_every_environment_variable():
     read = environment_variables_read()
     assert {"REMINDER_SCAN_MINUTES", "DAILY_SUMMARY_AT", "REDIS_URL", "PORT", "WEB_CONCURRENCY"} <= read
     assert read - listed == set(), "add these to the README's configuration tables"
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_compile_no_plan():
+    """JIT compilation cost seconds on pages that run in milliseconds: the app's connections turn it off."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's JIT")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
