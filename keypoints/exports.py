@@ -18,11 +18,8 @@ from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 
-from salesrecord.spreadsheet import csv_cell, xlsx_cell
+from salesrecord.spreadsheet import SheetWriter, csv_cell
 from salesrecord.text import list_separator
 
 from . import selectors, timeliness
@@ -352,42 +349,23 @@ def _csv_lines(queryset, language, progress=None):
 
 
 def write_xlsx(queryset, target, progress=None):
-    """The XLSX workbook into `target` (a path or a binary file); returns the number of rows."""
-    # openpyxl's write-only mode spools each row to a temporary file as it is appended.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Key points")[:31])
-    names = columns()
-    # The header stays in view, every column can be filtered, and widths suit what the column holds
-    # (set before the first row: a write-only sheet writes its layout first).
-    sheet.freeze_panes = "A2"
-    for index, name in enumerate(names, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _width(name)
-    sheet.append([xlsx_cell(sheet, label) for label in header()])
+    """The XLSX workbook into `target` (a path or a binary file); returns the number of rows.
+
+    Written row by row (SheetWriter): the header stays in view, every column can be filtered, widths
+    suit what the column holds, dates are date cells in the language's format, and text is guarded
+    against being taken for a formula. An empty text is no cell at all: a spreadsheet shows both alike."""
     date_format, datetime_format = _spreadsheet_date_formats()
-    dates = []
-    for position, name in enumerate(names):
-        if name in KeyPoint._meta._forward_fields_map and isinstance(KeyPoint._meta.get_field(name), models.DateField):
-            is_datetime = isinstance(KeyPoint._meta.get_field(name), models.DateTimeField)
-            dates.append((position, datetime_format if is_datetime else date_format))
-    guarded = [position for position, name in enumerate(names) if _written_by_people(name)]
-    count = 0
-    for values in rows(queryset, spreadsheet=True):
-        # An empty text is no cell at all: a spreadsheet shows both alike, and most of a row is
-        # other stages' empty elements, which openpyxl would otherwise write one by one.
-        row = [None if value == "" else value for value in values]
-        for position, number_format in dates:
-            if (value := row[position]) is not None:
-                cell = row[position] = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-        for position in guarded:
-            if value := row[position]:
-                row[position] = xlsx_cell(sheet, value)
-        sheet.append(row)
-        count += 1
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
-    workbook.save(target)
+    widths = [_width(name) for name in columns()]
+    with SheetWriter(
+        target, _("Key points"), widths, date_format=date_format, datetime_format=datetime_format
+    ) as sheet:
+        sheet.write_row(header())
+        count = 0
+        for values in rows(queryset, spreadsheet=True):
+            sheet.write_row(values)
+            count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
     return count
 
 
