@@ -71,7 +71,10 @@ _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quo
 # U+FFFF), what it must escape, and the carriage returns a cell holds as line feeds.
 _UNPLAIN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r&<>\ud800-\udfff\ufffe\uffff]")
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_EDGE_SPACE = (" ", "\t", "\n")
+_FORMULA_FIRST = frozenset(start[0] for start in FORMULA_STARTS)
+# Short texts repeat from row to row (names, labels): their cells are kept, up to so many.
+_KEPT_TEXT_LENGTH = 80
+_KEPT_TEXTS = 20_000
 
 _EXCEL_EPOCH_ORDINAL = datetime.date(1899, 12, 30).toordinal()
 # Before 1 March 1900 (serial 61) Excel's serial numbers count a 29 February 1900 that never was.
@@ -86,19 +89,23 @@ def _escaped(text):
     return text.translate(_XML_ESCAPES)
 
 
-def _text_cell(text):
-    """(the inner XML of an inline string cell, whether it needs the quote prefix) for one text."""
+def _text_tail(text):
+    """What follows a text cell's reference: its attributes (the quote prefix where the text could be
+    taken for a formula) and its inline string; "" when nothing of the text is left to show."""
     if _UNPLAIN_RE.search(text):
         text = _NOT_XML_RE.sub("", text)
+        if not text:
+            return ""
         formula_like = looks_like_formula(text)
         text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_XML_ESCAPES)
     else:
-        formula_like = text.startswith(FORMULA_STARTS)
-    if not text:
-        return None, False
-    if text.startswith(_EDGE_SPACE) or text.endswith(_EDGE_SPACE):
-        return f'<is><t xml:space="preserve">{text}</t></is>', formula_like
-    return f"<is><t>{text}</t></is>", formula_like
+        formula_like = text[0] in _FORMULA_FIRST and looks_like_formula(text)
+    # Only the space, the tab and the line feed are left at or below " ": they need keeping at the edges.
+    if text[0] <= " " or text[-1] <= " ":
+        inner = f'<is><t xml:space="preserve">{text}</t></is></c>'
+    else:
+        inner = f"<is><t>{text}</t></is></c>"
+    return (' s="3" t="inlineStr">' if formula_like else ' t="inlineStr">') + inner
 
 
 def _serial(value):
@@ -146,6 +153,7 @@ class SheetWriter:
         self.letters = [column_letter(index) for index in range(1, len(self.widths) + 1)]
         self.rows_written = 0
         self._pending = []
+        self._texts = {}
         self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self._sheet = None
 
@@ -172,18 +180,21 @@ class SheetWriter:
         number = str(self.rows_written)
         cells = [f'<row r="{number}">']
         append = cells.append
+        texts = self._texts
         for letter, value in zip(self.letters, values, strict=False):
+            if not value and (value is None or value == ""):
+                continue
             kind = type(value)
             if kind is str:
-                if not value:
-                    continue
-                inner, quoted = _text_cell(value)
-                if inner is None:
-                    continue
-                style = ' s="3"' if quoted else ""
-                append(f'<c r="{letter}{number}"{style} t="inlineStr">{inner}</c>')
-            elif value is None:
-                continue
+                tail = texts.get(value)
+                if tail is None:
+                    tail = _text_tail(value)
+                    if len(value) <= _KEPT_TEXT_LENGTH:
+                        if len(texts) >= _KEPT_TEXTS:
+                            texts.clear()
+                        texts[value] = tail
+                if tail:
+                    append(f'<c r="{letter}{number}"{tail}')
             elif kind is int or kind is Decimal or kind is float:
                 append(f'<c r="{letter}{number}"><v>{value}</v></c>')
             elif kind is datetime.datetime:
@@ -213,11 +224,8 @@ class SheetWriter:
             return f'<c r="{reference}" s="2"><v>{_serial(value)}</v></c>'
         if isinstance(value, datetime.date):
             return f'<c r="{reference}" s="1"><v>{_serial(value)}</v></c>'
-        inner, quoted = _text_cell(str(value))
-        if inner is None:
-            return ""
-        style = ' s="3"' if quoted else ""
-        return f'<c r="{reference}"{style} t="inlineStr">{inner}</c>'
+        tail = _text_tail(str(value))
+        return f'<c r="{reference}"{tail}' if tail else ""
 
     def _flush(self):
         if self._pending:
