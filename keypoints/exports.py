@@ -68,23 +68,23 @@ def header():
 
 
 def _user_names():
-    """Every person's name as the pages show it (str(user)), by id: one query, people are few."""
-    return {
-        user.pk: str(user)
-        for user in get_user_model().objects.only("display_name", "first_name", "last_name", "username")
-    }
+    """Every person's name as the pages show it (str(user)), by id, in login order: one query, people
+    are few."""
+    people = get_user_model().objects.only("display_name", "first_name", "last_name", "username")
+    return {user.pk: str(user) for user in people.order_by("username", "pk")}
 
 
 def _participant_columns(separator):
     """Each row's participants, computed by the database in the export's own query: ours as the
-    people's ids in login order (their names come from _user_names), the customer's as the pages
-    show them, in the order contacts sort by. Contacts since archived still met us then: the
-    through table reaches them all."""
+    people's ids (their names and login order come from _user_names: joining the people in the
+    query, once per row, would cost more than the rest of it), the customer's as the pages show them,
+    in the order contacts sort by. Contacts since archived still met us then: the through table
+    reaches them all."""
     ours = (
         KeyPoint.our_participants.through.objects.filter(keypoint_id=OuterRef("pk"))
         .order_by()
         .values("keypoint_id")
-        .annotate(joined=StringAgg(Cast("user_id", CharField()), Value(","), order_by=("user__username", "user_id")))
+        .annotate(joined=StringAgg(Cast("user_id", CharField()), Value(",")))
         .values("joined")
     )
     shown = Case(
@@ -139,8 +139,15 @@ def _converter(name, spreadsheet, users, separator):
     is the cell; built once per export, not per row, in the export's language: its list separator and
     date formats. A spreadsheet gets real dates."""
     if name == "our_participants":
-        joined = _Memo(lambda ids: separator.join(users.get(int(pk), "") for pk in ids.split(",")))
-        return lambda ids: joined[ids] if ids else ""
+        # In login order, as the pages list them (users is in that order).
+        rank = {pk: position for position, pk in enumerate(users)}
+
+        def names(ids):
+            people = sorted(map(int, ids.split(",")), key=lambda pk: (rank.get(pk, len(rank)), pk))
+            return separator.join(users.get(pk, "") for pk in people)
+
+        in_order = _Memo(names)
+        return lambda ids: in_order[ids] if ids else ""
     if name == "missing_elements":
         labels = {element.key: str(element.label) for stage in STAGES for element in stage.elements}
         shown = _Memo(lambda keys: separator.join(labels.get(key, key) for key in keys))
