@@ -25,6 +25,9 @@ def looks_like_formula(text):
     return text.startswith(FORMULA_STARTS)
 
 
+_FORMULA_FIRST = frozenset(start[0] for start in FORMULA_STARTS)
+
+
 def _text(value):
     # Control characters have no place in a spreadsheet (XLSX refuses them outright).
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
@@ -32,6 +35,9 @@ def _text(value):
 
 def csv_cell(value):
     """A CSV cell: nothing for None, numbers and dates as they are, text that could run quoted."""
+    if type(value) is str and not ILLEGAL_CHARACTERS_RE.search(value):
+        # Most text: no control character, and only a look at its first character.
+        return "'" + value if value[:1] in _FORMULA_FIRST and looks_like_formula(value) else value
     if value is None:
         return ""
     if isinstance(value, _KEPT):
@@ -71,7 +77,6 @@ _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quo
 # U+FFFF), what it must escape, and the carriage returns a cell holds as line feeds.
 _UNPLAIN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r&<>\ud800-\udfff\ufffe\uffff]")
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_FORMULA_FIRST = frozenset(start[0] for start in FORMULA_STARTS)
 # Short texts repeat from row to row (names, labels): their cells are kept, up to so many.
 _KEPT_TEXT_LENGTH = 80
 _KEPT_TEXTS = 20_000
