@@ -85,9 +85,8 @@ _EXCEL_EPOCH_ORDINAL = datetime.date(1899, 12, 30).toordinal()
 # Before 1 March 1900 (serial 61) Excel's serial numbers count a 29 February 1900 that never was.
 _FIRST_PLAIN_SERIAL = 61
 
-# Cell styles (cellXfs in styles.xml, by position): the default, a date, a date and time, text that
-# could be taken for a formula (Excel's quote prefix).
-_DATE_STYLE, _DATETIME_STYLE, _QUOTED_STYLE = 1, 2, 3
+# The cells' styles (s="…") are positions in the cellXfs of _STYLES: 1 a date, 2 a date and time, 3 text
+# that could be taken for a formula (Excel's quote prefix).
 
 
 def _escaped(text):
@@ -97,6 +96,8 @@ def _escaped(text):
 def _text_tail(text):
     """What follows a text cell's reference: its attributes (the quote prefix where the text could be
     taken for a formula) and its inline string; "" when nothing of the text is left to show."""
+    if not text:
+        return ""
     if _UNPLAIN_RE.search(text):
         text = _NOT_XML_RE.sub("", text)
         if not text:
@@ -124,6 +125,12 @@ def _serial(value):
     if not seconds and not value.microsecond:
         return str(days)
     return repr(days + (seconds + value.microsecond / 1_000_000) / 86400)
+
+
+def _naive(value):
+    if value.tzinfo is not None:
+        raise TypeError("A spreadsheet date carries no time zone: give the local time.")
+    return value
 
 
 def column_letter(index):
@@ -203,7 +210,7 @@ class SheetWriter:
             elif kind is int or kind is Decimal or kind is float:
                 append(f'<c r="{letter}{number}"><v>{value}</v></c>')
             elif kind is datetime.datetime:
-                append(f'<c r="{letter}{number}" s="2"><v>{_serial(value)}</v></c>')
+                append(f'<c r="{letter}{number}" s="2"><v>{_serial(_naive(value))}</v></c>')
             elif kind is datetime.date:
                 append(f'<c r="{letter}{number}" s="1"><v>{_serial(value)}</v></c>')
             elif kind is bool:
@@ -224,9 +231,7 @@ class SheetWriter:
         if isinstance(value, int | Decimal):
             return f'<c r="{reference}"><v>{value}</v></c>'
         if isinstance(value, datetime.datetime):
-            if value.tzinfo is not None:
-                raise TypeError("A spreadsheet date carries no time zone: give the local time.")
-            return f'<c r="{reference}" s="2"><v>{_serial(value)}</v></c>'
+            return f'<c r="{reference}" s="2"><v>{_serial(_naive(value))}</v></c>'
         if isinstance(value, datetime.date):
             return f'<c r="{reference}" s="1"><v>{_serial(value)}</v></c>'
         tail = _text_tail(str(value))
@@ -243,8 +248,7 @@ class SheetWriter:
             for index, width in enumerate(self.widths, start=1)
         )
         return (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_RELATIONSHIPS_NS}">'
+            _XML_DECLARATION + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_RELATIONSHIPS_NS}">'
             '<sheetPr><outlinePr summaryBelow="1" summaryRight="1"/></sheetPr>'
             '<sheetViews><sheetView workbookViewId="0">'
             '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
@@ -267,8 +271,7 @@ class SheetWriter:
         end = f"${self.letters[-1]}${max(self.rows_written, 1)}"
         defined = _escaped(f"{sheet_name}!$A$1:{end}")
         workbook = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_RELATIONSHIPS_NS}">'
+            _XML_DECLARATION + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_RELATIONSHIPS_NS}">'
             '<bookViews><workbookView activeTab="0"/></bookViews>'
             f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>'
             f'<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">{defined}'
@@ -343,7 +346,7 @@ _CORE_PROPERTIES = (
     '<dcterms:modified xsi:type="dcterms:W3CDTF">{created}</dcterms:modified>'
     "</cp:coreProperties>"
 )
-# The cellXfs follow _DATE_STYLE, _DATETIME_STYLE and _QUOTED_STYLE.
+# cellXfs: the default, a date, a date and time, the quote prefix (the s="…" of SheetWriter's cells).
 _STYLES = (
     _XML_DECLARATION + f'<styleSheet xmlns="{_MAIN_NS}">'
     '<numFmts count="2"><numFmt numFmtId="164" formatCode="{date}"/>'

@@ -77,12 +77,15 @@ def test_dates_before_march_1900_keep_excels_own_count():
     assert cell_of(datetime.date(1900, 3, 1)).value == datetime.datetime(1900, 3, 1)
 
 
-def test_a_date_and_time_with_a_time_zone_is_refused():
-    class Moment(datetime.datetime):
-        pass
+class Moment(datetime.datetime):
+    pass
 
+
+@pytest.mark.parametrize("kind", [datetime.datetime, Moment])
+def test_a_date_and_time_with_a_time_zone_is_refused(kind):
     with pytest.raises(TypeError):
-        workbook_bytes([[Moment(2026, 4, 29, 14, 5, tzinfo=datetime.UTC)]], header=["h"])
+        workbook_bytes([[kind(2026, 4, 29, 14, 5, tzinfo=datetime.UTC)]], header=["h"])
+    assert cell_of(kind(2026, 4, 29, 14, 5)).value == datetime.datetime(2026, 4, 29, 14, 5)
 
 
 @pytest.mark.parametrize(
@@ -154,13 +157,19 @@ def test_cells_stay_in_their_columns_across_gaps():
     assert sheet["AB1"].value == "h27"
 
 
-def test_any_other_value_is_written_as_its_text():
-    class Label:
-        def __str__(self):
-            return "=标签"
+class Label:
+    def __init__(self, text):
+        self.text = text
 
-    cell = cell_of(Label())
+    def __str__(self):
+        return self.text
+
+
+def test_any_other_value_is_written_as_its_text():
+    cell = cell_of(Label("=标签"))
     assert (cell.value, cell.data_type, cell.quotePrefix) == ("=标签", "s", True)
+    sheet = read_back([[Label(""), Label("\x00"), "after"]])
+    assert [cell.value for cell in sheet[2]] == [None, None, "after"]
 
 
 def test_the_header_stays_in_view_and_the_filter_covers_every_row():
