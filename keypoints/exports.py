@@ -18,11 +18,8 @@ from django.http import FileResponse, QueryDict, StreamingHttpResponse
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 
-from salesrecord.spreadsheet import csv_cell, xlsx_cell
+from salesrecord.spreadsheet import SheetWriter, csv_cell
 from salesrecord.text import list_separator
 
 from . import selectors, timeliness
@@ -71,23 +68,23 @@ def header():
 
 
 def _user_names():
-    """Every person's name as the pages show it (str(user)), by id: one query, people are few."""
-    return {
-        user.pk: str(user)
-        for user in get_user_model().objects.only("display_name", "first_name", "last_name", "username")
-    }
+    """Every person's name as the pages show it (str(user)), by id, in login order: one query, people
+    are few."""
+    people = get_user_model().objects.only("display_name", "first_name", "last_name", "username")
+    return {user.pk: str(user) for user in people.order_by("username", "pk")}
 
 
 def _participant_columns(separator):
     """Each row's participants, computed by the database in the export's own query: ours as the
-    people's ids in login order (their names come from _user_names), the customer's as the pages
-    show them, in the order contacts sort by. Contacts since archived still met us then: the
-    through table reaches them all."""
+    people's ids (their names and login order come from _user_names: joining the people in the
+    query, once per row, would cost more than the rest of it), the customer's as the pages show them,
+    in the order contacts sort by. Contacts since archived still met us then: the through table
+    reaches them all."""
     ours = (
         KeyPoint.our_participants.through.objects.filter(keypoint_id=OuterRef("pk"))
         .order_by()
         .values("keypoint_id")
-        .annotate(joined=StringAgg(Cast("user_id", CharField()), Value(","), order_by=("user__username", "user_id")))
+        .annotate(joined=StringAgg(Cast("user_id", CharField()), Value(",")))
         .values("joined")
     )
     shown = Case(
@@ -142,8 +139,15 @@ def _converter(name, spreadsheet, users, separator):
     is the cell; built once per export, not per row, in the export's language: its list separator and
     date formats. A spreadsheet gets real dates."""
     if name == "our_participants":
-        joined = _Memo(lambda ids: separator.join(users.get(int(pk), "") for pk in ids.split(",")))
-        return lambda ids: joined[ids] if ids else ""
+        # In login order, as the pages list them (users is in that order).
+        rank = {pk: position for position, pk in enumerate(users)}
+
+        def names(ids):
+            people = sorted(map(int, ids.split(",")), key=lambda pk: (rank.get(pk, len(rank)), pk))
+            return separator.join(users.get(pk, "") for pk in people)
+
+        in_order = _Memo(names)
+        return lambda ids: in_order[ids] if ids else ""
     if name == "missing_elements":
         labels = {element.key: str(element.label) for stage in STAGES for element in stage.elements}
         shown = _Memo(lambda keys: separator.join(labels.get(key, key) for key in keys))
@@ -352,42 +356,23 @@ def _csv_lines(queryset, language, progress=None):
 
 
 def write_xlsx(queryset, target, progress=None):
-    """The XLSX workbook into `target` (a path or a binary file); returns the number of rows."""
-    # openpyxl's write-only mode spools each row to a temporary file as it is appended.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Key points")[:31])
-    names = columns()
-    # The header stays in view, every column can be filtered, and widths suit what the column holds
-    # (set before the first row: a write-only sheet writes its layout first).
-    sheet.freeze_panes = "A2"
-    for index, name in enumerate(names, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _width(name)
-    sheet.append([xlsx_cell(sheet, label) for label in header()])
+    """The XLSX workbook into `target` (a path or a binary file); returns the number of rows.
+
+    Written row by row (SheetWriter): the header stays in view, every column can be filtered, widths
+    suit what the column holds, dates are date cells in the language's format, and text is guarded
+    against being taken for a formula. An empty text is no cell at all: a spreadsheet shows both alike."""
     date_format, datetime_format = _spreadsheet_date_formats()
-    dates = []
-    for position, name in enumerate(names):
-        if name in KeyPoint._meta._forward_fields_map and isinstance(KeyPoint._meta.get_field(name), models.DateField):
-            is_datetime = isinstance(KeyPoint._meta.get_field(name), models.DateTimeField)
-            dates.append((position, datetime_format if is_datetime else date_format))
-    guarded = [position for position, name in enumerate(names) if _written_by_people(name)]
-    count = 0
-    for values in rows(queryset, spreadsheet=True):
-        # An empty text is no cell at all: a spreadsheet shows both alike, and most of a row is
-        # other stages' empty elements, which openpyxl would otherwise write one by one.
-        row = [None if value == "" else value for value in values]
-        for position, number_format in dates:
-            if (value := row[position]) is not None:
-                cell = row[position] = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-        for position in guarded:
-            if value := row[position]:
-                row[position] = xlsx_cell(sheet, value)
-        sheet.append(row)
-        count += 1
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
-    workbook.save(target)
+    widths = [_width(name) for name in columns()]
+    with SheetWriter(
+        target, _("Key points"), widths, date_format=date_format, datetime_format=datetime_format
+    ) as sheet:
+        sheet.write_row(header())
+        count = 0
+        for values in rows(queryset, spreadsheet=True):
+            sheet.write_row(values)
+            count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
     return count
 
 

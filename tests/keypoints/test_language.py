@@ -120,6 +120,19 @@ def test_chinese_export_joins_lists_with_the_enumeration_comma(client_for, rep, 
     assert record["缺失要素"] == "付款计划、风险提示"
 
 
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_export_lists_our_participants_in_login_order_whatever_order_they_joined(
+    client_for, rep, contract, export_format
+):
+    # Made before the others, so first by id, last by login.
+    contract.our_participants.add(UserFactory(username="zz-late", display_name="最后登录名"))
+    contract.our_participants.add(UserFactory(username="aa-early", display_name="最先登录名"))
+    in_login_order = [str(user) for user in contract.our_participants.order_by("username")]
+    assert in_login_order[0] == "最先登录名" and in_login_order[-1] == "最后登录名" and len(in_login_order) > 2
+    record = export_record(client_for(rep), "zh-hans", export_format)
+    assert record["我方参与人员"] == "、".join(in_login_order)
+
+
 # Dates: one format per language -----------------------------------------------------------------------
 
 
