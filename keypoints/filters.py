@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import django_filters
@@ -18,6 +18,7 @@ from salesrecord.forms import FilterBarSet, IdModelChoiceFilter, SortedFilterSet
 from . import permissions as keypoint_permissions
 from . import selectors, timeliness
 from .models import KeyPoint, LeadRating, Method, NextStepStatus, StageChange, StageHistory
+from .paging import Key
 from .stages import StageNumber
 
 # The rating filter's value for projects without a rated lead record.
@@ -58,6 +59,16 @@ class KeyPointFilter(SortedFilterSet):
         "delay": ("recording_delay", _("Recorded")),
     }
     DEFAULT_SORT = "-occurred"
+    # What each sort's values are, as a page link (keypoints/paging.py) writes them; "delay" is the
+    # recording_delay that selectors.ledger_rows annotates.
+    SORT_KINDS = {
+        "occurred": datetime,
+        "customer": str,
+        "stage": int,
+        "completeness": int,
+        "due": date,
+        "delay": timedelta,
+    }
 
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
     owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="project__owner")
@@ -138,6 +149,19 @@ class KeyPointFilter(SortedFilterSet):
             delay = timeliness.recording_delay()
             return queryset.order_by(delay.desc() if value.startswith("-") else delay.asc(), "-occurred_at", "-pk")
         return queryset.order_by(f"-{field}" if value.startswith("-") else field, "-occurred_at", "-pk")
+
+    def order_keys(self):
+        return self.order_keys_for(self.sort)
+
+    @classmethod
+    def order_keys_for(cls, sort):
+        """The list's order as keyset paging reads it: the sort, then newest first, then the id."""
+        key = sort.lstrip("-")
+        field = cls.SORTS[key][0]
+        keys = [Key(field, cls.SORT_KINDS[key], sort.startswith("-"))]
+        if field != "occurred_at":
+            keys.append(Key("occurred_at", datetime, True))
+        return [*keys, Key("pk", int, True)]
 
 
 # The highest value a filter accepts (yuan), and the longest quiet spell (days): beyond them nothing is
