@@ -32,10 +32,13 @@ def visible_customers(user):
         return Customer.objects.none()
     if sees_every_customer(user):
         return Customer.objects.all()
-    on_team = Project.objects.filter(customer=OuterRef("pk")).filter(
-        Q(owner=user) | Exists(ProjectMember.objects.filter(project=OuterRef("pk"), user=user))
-    )
-    return Customer.objects.filter(Q(owner=user) | Exists(on_team))
+    # Three lookups by index in one union, not one condition with OR: PostgreSQL estimates each from
+    # its index, so a rep's hundred customers of 5,000 are read as a hundred (the OR was guessed at
+    # half the table, and the ledger then read every key point to find a rep's few thousand).
+    owned = Customer.objects.filter(owner=user).values("pk")
+    project_owned = Project.objects.filter(owner=user).values("customer")
+    on_team = Project.objects.filter(members__user=user).values("customer")
+    return Customer.objects.filter(pk__in=owned.union(project_owned, on_team))
 
 
 class AccessLink(NamedTuple):
@@ -208,4 +211,6 @@ def owner_filter_choices(user):
 def project_owner_choices(user):
     """Project owners a user may filter by: owners of the projects they can see, whether or not they own
     a customer (a lead may own the project on a rep's customer)."""
-    return get_user_model().objects.filter(owned_projects__in=visible_projects(user)).distinct()
+    # Whether each person owns one (an index lookup per person), not every visible project's owner
+    # made distinct.
+    return get_user_model().objects.filter(Exists(visible_projects(user).filter(owner=OuterRef("pk"))))
