@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions, stalls
-from customers.forms import DateInput
-from customers.models import Industry, LostReason, Project, ProjectStatus, Source, Tier
+from customers import selectors as customer_selectors
+from customers.forms import CustomerSearchField, DateInput
+from customers.models import Customer, Industry, LostReason, Project, ProjectStatus, Source, Tier
 from salesrecord.forms import FilterBarSet, IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
 from . import permissions as keypoint_permissions
@@ -30,6 +31,13 @@ def hide_unset(filterset, names):
     for name in names:
         if not (filterset.data or {}).get(name):
             filterset.form.fields[name].widget = forms.HiddenInput()
+
+
+class CustomerSearchFilter(django_filters.Filter):
+    """A customer searched by name (customers.forms.CustomerSearchField); the filter set puts the
+    customers one may choose from in extra["queryset"] and filters by its method."""
+
+    field_class = CustomerSearchField
 
 
 class Timeliness(models.TextChoices):
@@ -72,7 +80,8 @@ class KeyPointFilter(SortedFilterSet):
 
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
     owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="project__owner")
-    customer = IdModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
+    # Searched as one types, not a dropdown of every customer (thousands, in a large book).
+    customer = CustomerSearchFilter(label=_("Customer"), method="filter_customer")
     occurred_from = django_filters.DateFilter(
         label=_("Date from"), field_name="occurred_at", lookup_expr="date__gte", widget=DateInput()
     )
@@ -116,10 +125,22 @@ class KeyPointFilter(SortedFilterSet):
         self.user = user
         # Dropdowns offer only what this user may see.
         self.filters["owner"].queryset = permissions.project_owner_choices(user)
-        self.filters["customer"].queryset = permissions.visible_customers(user).only("pk", "legal_name")
+        self.filters["customer"].extra["queryset"] = permissions.visible_customers(user).only("pk", "legal_name")
         self.filters["author"].queryset = keypoint_permissions.author_choices(user)
         style_filter_widgets(self)
         hide_unset(self, self.DRILL_DOWNS)
+
+    def active_filter_count(self):
+        typed = self.is_bound and not self.data.get("customer") and self.data.get("customer_q", "").strip()
+        return super().active_filter_count() + (1 if typed else 0)
+
+    def filter_customer(self, queryset, name, value):
+        # The customer chosen; else every customer whose name holds the text typed (without JavaScript).
+        if value.customer is not None:
+            return queryset.filter(project__customer=value.customer)
+        return queryset.filter(
+            project__customer__in=customer_selectors.customers_matching(Customer.objects.all(), value.text)
+        )
 
     def filter_incomplete(self, queryset, name, value):
         return queryset.filter(is_complete=False) if value else queryset

@@ -78,6 +78,7 @@ NOT_PAGES = {
     "accounts:user_unlock": "POST only; its button sits on the person's account page, audited there",
     "archive:restore": "POST only; its button sits on the archive page, audited there",
     "keypoints:export_download": "the export's file; before it is ready, the export's page, audited as such",
+    "customers:choices": "htmx fragment: the customer search's matches, audited inside the ledger (?customer_q=)",
 }
 NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
 
@@ -245,6 +246,8 @@ AUDITS = [
         EVERYONE,
         query=lambda d: {"timeliness": "late", "sort": "-delay"},
     ),
+    Audit("ledger, customer searched", "keypoints:ledger", EVERYONE, query=lambda d: {"customer_q": "公司"}),
+    Audit("ledger, customer chosen", "keypoints:ledger", EVERYONE, query=customer(HUADONG, "customer")),
     Audit("ledger, invalid filter", "keypoints:ledger", EVERYONE, query=lambda d: {"occurred_from": "x"}, status=400),
     Audit("export, invalid filter", "keypoints:export", EVERYONE, query=lambda d: {"format": "pdf"}, status=400),
     # History.
