@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import django_filters
@@ -31,6 +31,11 @@ def hide_unset(filterset, names):
     for name in names:
         if not (filterset.data or {}).get(name):
             filterset.form.fields[name].widget = forms.HiddenInput()
+
+
+def start_of_day(day):
+    """The moment `day` begins in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class CustomerSearchFilter(django_filters.Filter):
@@ -82,12 +87,8 @@ class KeyPointFilter(SortedFilterSet):
     owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="project__owner")
     # Searched as one types, not a dropdown of every customer (thousands, in a large book).
     customer = CustomerSearchFilter(label=_("Customer"), method="filter_customer")
-    occurred_from = django_filters.DateFilter(
-        label=_("Date from"), field_name="occurred_at", lookup_expr="date__gte", widget=DateInput()
-    )
-    occurred_to = django_filters.DateFilter(
-        label=_("Date to"), field_name="occurred_at", lookup_expr="date__lte", widget=DateInput()
-    )
+    occurred_from = django_filters.DateFilter(label=_("Date from"), method="filter_occurred_from", widget=DateInput())
+    occurred_to = django_filters.DateFilter(label=_("Date to"), method="filter_occurred_to", widget=DateInput())
     method = django_filters.ChoiceFilter(label=_("Method"), choices=Method.choices)
     lead_rating = django_filters.ChoiceFilter(label=_("Lead rating"), choices=LeadRating.choices)
     incomplete = django_filters.BooleanFilter(
@@ -140,6 +141,18 @@ class KeyPointFilter(SortedFilterSet):
             return queryset.filter(project__customer=value.customer)
         return queryset.filter(
             project__customer__in=customer_selectors.customers_matching(Customer.objects.all(), value.text)
+        )
+
+    # The dates as moments (the start of the day in the site's time zone), so that the occurred_at
+    # indexes serve them; a day at the end of the calendar bounds nothing.
+    def filter_occurred_from(self, queryset, name, value):
+        if value == date.min:
+            return queryset
+        return queryset.filter(occurred_at__gte=start_of_day(value))
+
+    def filter_occurred_to(self, queryset, name, value):
+        return (
+            queryset.filter(occurred_at__lt=start_of_day(value + timedelta(days=1))) if value < date.max else queryset
         )
 
     def filter_incomplete(self, queryset, name, value):

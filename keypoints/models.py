@@ -144,6 +144,10 @@ class KeyPoint(Archivable):
             models.Index(fields=["project", "-occurred_at"]),
             models.Index(fields=["-occurred_at", "-id"]),
             models.Index(fields=["next_step_status", "next_step_due"]),
+            # The ledger's filters and sorts, each followed by its newest-first order (keypoints/paging.py).
+            models.Index(fields=["stage", "-occurred_at", "-id"]),
+            models.Index(fields=["next_step_due", "-occurred_at", "-id"]),
+            models.Index(fields=["elements_filled", "-occurred_at", "-id"]),
         ]
 
     def __str__(self):
