@@ -77,6 +77,8 @@ def pages():
 
     from bench.dataset import ROLE_USERS
     from customers.models import Customer
+    from keypoints import paging
+    from keypoints.filters import KeyPointFilter
     from keypoints.models import KeyPoint
 
     rep_customers = list(
@@ -90,7 +92,11 @@ def pages():
         .annotate(n=Count("id"))
         .order_by("-n")[0]["project_id"]
     )
-    deep_page = max(1, KeyPoint.objects.count() // 50 * 9 // 10)  # a rep's smaller ledger ends sooner: its last
+    # Nine tenths down the newest-first ledger, named as its "older" link names it (a position, not
+    # a page number: for a rep, the same point in time in their own, smaller ledger).
+    deep_position = KeyPoint.objects.count() * 9 // 10
+    deep_row = KeyPoint.objects.order_by("-occurred_at", "-id")[deep_position]
+    deep_cursor = paging.write_cursor(KeyPointFilter.order_keys_for(KeyPointFilter.DEFAULT_SORT), deep_row)
     newest = KeyPoint.objects.order_by("-occurred_at").values_list("occurred_at", flat=True)[0]
     year_ago = (newest.date().replace(year=newest.year - 1)).isoformat()
     return {
@@ -102,7 +108,7 @@ def pages():
         "project page, longest": f"/projects/{long_project}/",
         "ledger, first page": "/keypoints/",
         "ledger, stage 3 since a year": f"/keypoints/?stage=3&occurred_from={year_ago}",
-        f"ledger, page {deep_page}": f"/keypoints/?page={deep_page}",
+        f"ledger, deep page (row {deep_position})": f"/keypoints/?after={deep_cursor}",
         "dashboard": "/dashboard/",
         "board (pipeline)": "/pipeline/",
         "export, one customer, CSV": f"/keypoints/export/?customer={small_account}&format=csv",

@@ -1,15 +1,22 @@
+from typing import NamedTuple
+
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from keypoints.stages import StageNumber
-from salesrecord.forms import formfield_callback
+from salesrecord.forms import IdChoiceField, formfield_callback, is_id
 
-from . import duplicates, permissions
+from . import duplicates, permissions, selectors
 from .models import Contact, Customer, DecisionStep, Project, ProjectMember
 from .services import find_duplicate_customer
 from .validators import customer_name_key, normalize_credit_code, normalize_phone, validate_credit_code
 from .versions import VersionedForm
+
+# The longest text the customer choice searches for (a legal name is at most 200 characters).
+NAME_SEARCH_LENGTH = 200
 
 
 def duplicate_customer_message(existing):
@@ -232,3 +239,81 @@ class DecisionStepForm(VersionedForm):
         if taken.exists():
             raise forms.ValidationError(_("Another step already has this place in the chain."), code="duplicate")
         return position
+
+
+class CustomerSearch(NamedTuple):
+    """A filter's customer: the one chosen, or else the text typed (part of a name or its pinyin)."""
+
+    customer: Customer | None
+    text: str
+
+
+class CustomerSearchWidget(forms.Widget):
+    """A search box (`<name>_q`) whose matches, fetched as one types (htmx), come as radio buttons
+    (`<name>`); the chosen customer is shown by name. Without JavaScript the typed text filters by name,
+    and the page then offers its matches."""
+
+    template_name = "customers/widgets/customer_search.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.queryset = Customer.objects.none()
+
+    def value_from_datadict(self, data, files, name):
+        return [data.get(name), data.get(f"{name}_q")]
+
+    def _render(self, template_name, context, renderer=None):
+        # A template of the project's own (it includes another), not one of the form renderer's.
+        return mark_safe(render_to_string(template_name, context))  # noqa: S308 (the template escapes)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_q" not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, None, attrs)
+        chosen_id, text = value if isinstance(value, list | tuple) else (value, "")
+        chosen = self.queryset.filter(pk=chosen_id).first() if is_id(chosen_id) else None
+        text = text if isinstance(text, str) and "\x00" not in text else ""
+        matches = []
+        if chosen is None and text.strip():
+            matches = selectors.customers_matching(self.queryset, text)[: selectors.CUSTOMER_CHOICES_SHOWN]
+        context["widget"].update(
+            {
+                "search_name": f"{name}_q",
+                "text": text,
+                "chosen": chosen,
+                "matches": matches,
+                "searched": bool(text.strip()),
+                "shown": selectors.CUSTOMER_CHOICES_SHOWN,
+            }
+        )
+        return context
+
+
+class CustomerSearchField(forms.MultiValueField):
+    widget = CustomerSearchWidget
+
+    def __init__(self, queryset=None, **kwargs):
+        self._queryset = queryset if queryset is not None else Customer.objects.none()
+        fields = (
+            IdChoiceField(queryset=self._queryset, required=False),
+            forms.CharField(max_length=NAME_SEARCH_LENGTH, required=False),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+        self.widget.queryset = self._queryset
+
+    @property
+    def queryset(self):
+        return self._queryset
+
+    def compress(self, data_list):
+        customer, text = (data_list + [None, ""])[:2] if data_list else (None, "")
+        text = (text or "").strip()
+        return CustomerSearch(customer, text) if customer or text else None
+
+
+class CustomerSearchQuery(forms.Form):
+    """What the customer choice's search endpoint is sent as one types."""
+
+    customer_q = forms.CharField(max_length=NAME_SEARCH_LENGTH, required=False, strip=True)

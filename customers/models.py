@@ -119,6 +119,8 @@ class Customer(Archivable):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["name_pinyin", "legal_name"]
+        # The ledger sorted by customer reads its customers in name order, through this.
+        indexes = [models.Index(fields=["legal_name"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, NullIf
 from keypoints.stages import StageNumber
 
 from .models import Project, ProjectStatus, Tier
+from .validators import customer_name_sort_key
 
 # Key points are read here by their field names only: customers sits below keypoints. This is
 # keypoints.models.NextStepStatus.OPEN (tests/customers/test_customer_list.py checks it).
@@ -82,3 +83,18 @@ def attach_open_deals(customers, today):
     for customer in customers:
         customer.open_deals = OpenDeals(by_customer[customer.pk], today)
     return customers
+
+
+# How many customers a search-as-you-type choice offers at once: type more to narrow it.
+CUSTOMER_CHOICES_SHOWN = 20
+
+
+def customers_matching(customers, text):
+    """Customers whose legal name holds `text`, or, typed in Latin letters, whose name's pinyin does
+    (“beijing” finds 北京…): the customer choice of the ledger's filter bar."""
+    text = text.strip()
+    condition = Q(legal_name__icontains=text)
+    key = customer_name_sort_key(text)
+    if key and text.isascii():
+        condition |= Q(name_pinyin__contains=key)
+    return customers.filter(condition)

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salesrecord import once
 
@@ -13,6 +13,7 @@ from .filters import CustomerFilter
 from .forms import (
     ContactForm,
     CustomerForm,
+    CustomerSearchQuery,
     DecisionStepForm,
     ProjectForm,
     ProjectMemberForm,
@@ -20,6 +21,27 @@ from .forms import (
 from .models import Contact, DecisionStep, Project, ProjectMember
 
 PAGE_SIZE = 20
+
+
+@require_GET
+def customer_choices(request):
+    """The customers a person may see whose name (or its pinyin) holds what they typed: the choices of
+    a filter's customer search (customers/widgets/customer_search.html), at most a screenful."""
+    query = CustomerSearchQuery(request.GET)
+    if not query.is_valid():
+        return render(request, "customers/customer_choices.html", {"name": "customer"}, status=400)
+    text = query.cleaned_data["customer_q"]
+    matches = []
+    if text:
+        found = selectors.customers_matching(permissions.visible_customers(request.user), text)
+        matches = list(found.only("pk", "legal_name")[: selectors.CUSTOMER_CHOICES_SHOWN])
+    context = {
+        "name": "customer",
+        "matches": matches,
+        "searched": bool(text),
+        "shown": selectors.CUSTOMER_CHOICES_SHOWN,
+    }
+    return render(request, "customers/customer_choices.html", context)
 
 
 def customer_list(request):

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import django_filters
@@ -11,13 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions, stalls
-from customers.forms import DateInput
-from customers.models import Industry, LostReason, Project, ProjectStatus, Source, Tier
+from customers import selectors as customer_selectors
+from customers.forms import CustomerSearchField, DateInput
+from customers.models import Customer, Industry, LostReason, Project, ProjectStatus, Source, Tier
 from salesrecord.forms import FilterBarSet, IdModelChoiceFilter, SortedFilterSet, SortFilter, style_filter_widgets
 
 from . import permissions as keypoint_permissions
 from . import selectors, timeliness
 from .models import KeyPoint, LeadRating, Method, NextStepStatus, StageChange, StageHistory
+from .paging import Key
 from .stages import StageNumber
 
 # The rating filter's value for projects without a rated lead record.
@@ -29,6 +31,18 @@ def hide_unset(filterset, names):
     for name in names:
         if not (filterset.data or {}).get(name):
             filterset.form.fields[name].widget = forms.HiddenInput()
+
+
+def start_of_day(day):
+    """The moment `day` begins in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class CustomerSearchFilter(django_filters.Filter):
+    """A customer searched by name (customers.forms.CustomerSearchField); the filter set puts the
+    customers one may choose from in extra["queryset"] and filters by its method."""
+
+    field_class = CustomerSearchField
 
 
 class Timeliness(models.TextChoices):
@@ -58,16 +72,23 @@ class KeyPointFilter(SortedFilterSet):
         "delay": ("recording_delay", _("Recorded")),
     }
     DEFAULT_SORT = "-occurred"
+    # What each sort's values are, as a page link (keypoints/paging.py) writes them; "delay" is the
+    # recording_delay that selectors.ledger_rows annotates.
+    SORT_KINDS = {
+        "occurred": datetime,
+        "customer": str,
+        "stage": int,
+        "completeness": int,
+        "due": date,
+        "delay": timedelta,
+    }
 
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=StageNumber.choices)
     owner = IdModelChoiceFilter(label=_("Project owner"), queryset=None, field_name="project__owner")
-    customer = IdModelChoiceFilter(label=_("Customer"), queryset=None, field_name="project__customer")
-    occurred_from = django_filters.DateFilter(
-        label=_("Date from"), field_name="occurred_at", lookup_expr="date__gte", widget=DateInput()
-    )
-    occurred_to = django_filters.DateFilter(
-        label=_("Date to"), field_name="occurred_at", lookup_expr="date__lte", widget=DateInput()
-    )
+    # Searched as one types, not a dropdown of every customer (thousands, in a large book).
+    customer = CustomerSearchFilter(label=_("Customer"), method="filter_customer")
+    occurred_from = django_filters.DateFilter(label=_("Date from"), method="filter_occurred_from", widget=DateInput())
+    occurred_to = django_filters.DateFilter(label=_("Date to"), method="filter_occurred_to", widget=DateInput())
     method = django_filters.ChoiceFilter(label=_("Method"), choices=Method.choices)
     lead_rating = django_filters.ChoiceFilter(label=_("Lead rating"), choices=LeadRating.choices)
     incomplete = django_filters.BooleanFilter(
@@ -105,10 +126,34 @@ class KeyPointFilter(SortedFilterSet):
         self.user = user
         # Dropdowns offer only what this user may see.
         self.filters["owner"].queryset = permissions.project_owner_choices(user)
-        self.filters["customer"].queryset = permissions.visible_customers(user).only("pk", "legal_name")
+        self.filters["customer"].extra["queryset"] = permissions.visible_customers(user).only("pk", "legal_name")
         self.filters["author"].queryset = keypoint_permissions.author_choices(user)
         style_filter_widgets(self)
         hide_unset(self, self.DRILL_DOWNS)
+
+    def active_filter_count(self):
+        typed = self.is_bound and not self.data.get("customer") and self.data.get("customer_q", "").strip()
+        return super().active_filter_count() + (1 if typed else 0)
+
+    def filter_customer(self, queryset, name, value):
+        # The customer chosen; else every customer whose name holds the text typed (without JavaScript).
+        if value.customer is not None:
+            return queryset.filter(project__customer=value.customer)
+        return queryset.filter(
+            project__customer__in=customer_selectors.customers_matching(Customer.objects.all(), value.text)
+        )
+
+    # The dates as moments (the start of the day in the site's time zone), so that the occurred_at
+    # indexes serve them; a day at the end of the calendar bounds nothing.
+    def filter_occurred_from(self, queryset, name, value):
+        if value == date.min:
+            return queryset
+        return queryset.filter(occurred_at__gte=start_of_day(value))
+
+    def filter_occurred_to(self, queryset, name, value):
+        return (
+            queryset.filter(occurred_at__lt=start_of_day(value + timedelta(days=1))) if value < date.max else queryset
+        )
 
     def filter_incomplete(self, queryset, name, value):
         return queryset.filter(is_complete=False) if value else queryset
@@ -138,6 +183,19 @@ class KeyPointFilter(SortedFilterSet):
             delay = timeliness.recording_delay()
             return queryset.order_by(delay.desc() if value.startswith("-") else delay.asc(), "-occurred_at", "-pk")
         return queryset.order_by(f"-{field}" if value.startswith("-") else field, "-occurred_at", "-pk")
+
+    def order_keys(self):
+        return self.order_keys_for(self.sort)
+
+    @classmethod
+    def order_keys_for(cls, sort):
+        """The list's order as keyset paging reads it: the sort, then newest first, then the id."""
+        key = sort.lstrip("-")
+        field = cls.SORTS[key][0]
+        keys = [Key(field, cls.SORT_KINDS[key], sort.startswith("-"))]
+        if field != "occurred_at":
+            keys.append(Key("occurred_at", datetime, True))
+        return [*keys, Key("pk", int, True)]
 
 
 # The highest value a filter accepts (yuan), and the longest quiet spell (days): beyond them nothing is

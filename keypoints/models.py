@@ -168,6 +168,10 @@ class KeyPoint(Archivable):
                 condition=models.Q(next_step_status=NextStepStatus.OPEN),
                 name="keypoint_project_open_step",
             ),
+            # The ledger's filters and sorts, each followed by its newest-first order (keypoints/paging.py).
+            models.Index(fields=["stage", "-occurred_at", "-id"]),
+            models.Index(fields=["next_step_due", "-occurred_at", "-id"]),
+            models.Index(fields=["elements_filled", "-occurred_at", "-id"]),
         ]
 
     def __str__(self):

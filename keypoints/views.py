@@ -20,7 +20,7 @@ from customers.models import Project, ProjectStatus
 from customers.views import form_page
 from salesrecord import once
 
-from . import exports, review, selectors, services, timeliness
+from . import exports, paging, review, selectors, services, timeliness
 from . import permissions as keypoint_permissions
 from .filters import KeyPointFilter, ProjectFilter
 from .forms import AdvanceForm, CompleteForm, HoldForm, KeyPointForm, LostForm, ReopenForm, StageChangeForm
@@ -488,21 +488,38 @@ def _ledger_filter(request):
 
 def ledger(request):
     ledger_filter = _ledger_filter(request)
-    if ledger_filter.is_bound and not ledger_filter.is_valid():
+    page = None
+    if not ledger_filter.is_bound or ledger_filter.is_valid():
+        try:
+            page = paging.keyset_page(
+                ledger_filter.qs,
+                ledger_filter.order_keys(),
+                LEDGER_PAGE_SIZE,
+                after=request.GET.get("after"),
+                before=request.GET.get("before"),
+            )
+        except paging.BadCursor:
+            ledger_filter.form.add_error(
+                None, _("This page link is not valid (it may have been cut short): start again from the first page.")
+            )
+    if page is None:
         # As the export does: a filter that cannot apply lists nothing (not everything, which would
         # look filtered); the filter bar says what is wrong.
         context = {"filter": ledger_filter, "page": None, "sort": ledger_filter.sort}
         return render(request, "keypoints/ledger.html", context, status=400)
-    page = Paginator(ledger_filter.qs, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     found = stalls.stalls_among(Project.objects.filter(pk__in={keypoint.project_id for keypoint in page.object_list}))
     for keypoint in page.object_list:
         keypoint.project_stall = found.get(keypoint.project_id)
         keypoint.recorded_days_later = timeliness.days_later(keypoint)
-    return render(
-        request,
-        "keypoints/ledger.html",
-        {"filter": ledger_filter, "page": page, "sort": ledger_filter.sort, "open_status": NextStepStatus.OPEN},
-    )
+    context = {
+        "filter": ledger_filter,
+        "page": page,
+        "sort": ledger_filter.sort,
+        "open_status": NextStepStatus.OPEN,
+        "total": paging.capped_count(ledger_filter.qs, paging.COUNT_CAP),
+        "count_cap": paging.COUNT_CAP,
+    }
+    return render(request, "keypoints/ledger.html", context)
 
 
 def ledger_export(request):
@@ -515,12 +532,12 @@ def ledger_export(request):
             {"filter": ledger_filter, "page": None, "export_error": True},
             status=400,
         )
-    if exports.count(ledger_filter.qs) <= settings.EXPORT_INLINE_ROWS:
+    if paging.capped_count(ledger_filter.qs, settings.EXPORT_INLINE_ROWS) <= settings.EXPORT_INLINE_ROWS:
         return exports.export_response(ledger_filter.qs, export_format)
     # Too many rows to write within a request: a worker prepares the file, this page follows it.
     query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
+    for name in ("page", "after", "before", "format"):
+        query.pop(name, None)
     job, _started = services.ledger_export_start(
         user=request.user,
         export_format=export_format,

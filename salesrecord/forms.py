@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy as _
 _ID = re.compile(r"^[0-9]{1,18}$")
 
 
-def _is_id(value):
-    return bool(_ID.match(str(value).strip()))
+def is_id(value):
+    """Whether a value sent (a string, or None) can be one of our ids."""
+    return value is not None and bool(_ID.match(str(value).strip()))
 
 
 class IdChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
-        if value not in self.empty_values and not _is_id(value):
+        if value not in self.empty_values and not is_id(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
@@ -28,7 +29,7 @@ class IdChoiceField(forms.ModelChoiceField):
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value:
-            if not _is_id(pk):
+            if not is_id(pk):
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
@@ -50,7 +51,7 @@ class IdSetField(forms.Field):
             return frozenset()
         if isinstance(value, str):
             value = [value]
-        if not all(_is_id(item) for item in value):
+        if not all(is_id(item) for item in value):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return frozenset(int(item) for item in value)
 

@@ -59,5 +59,6 @@ def sort_header(context, key, label, first="asc", css=""):
         state, target = None, key if first == "asc" else f"-{key}"
     query = context["request"].GET.copy()
     query["sort"] = target
-    query.pop("page", None)
+    for position in ("page", "after", "before"):
+        query.pop(position, None)
     return {"href": f"?{query.urlencode()}", "label": label, "state": state, "css": css, "key": key}

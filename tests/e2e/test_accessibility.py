@@ -86,6 +86,7 @@ NOT_PAGES = {
     "imports:confirm": "POST only; its button sits on the import's page, audited there",
     "imports:rejected": "a workbook of the rejected rows, not a page",
     "imports:template": "the import template, a workbook, not a page",
+    "customers:choices": "htmx fragment: the customer search's matches, audited inside the ledger (?customer_q=)",
 }
 NOT_PAGES_NAMESPACES = {"admin": "Django's own admin site, not the app's templates"}
 
@@ -253,6 +254,8 @@ AUDITS = [
         EVERYONE,
         query=lambda d: {"timeliness": "late", "sort": "-delay"},
     ),
+    Audit("ledger, customer searched", "keypoints:ledger", EVERYONE, query=lambda d: {"customer_q": "公司"}),
+    Audit("ledger, customer chosen", "keypoints:ledger", EVERYONE, query=customer(HUADONG, "customer")),
     Audit("ledger, invalid filter", "keypoints:ledger", EVERYONE, query=lambda d: {"occurred_from": "x"}, status=400),
     Audit("export, invalid filter", "keypoints:export", EVERYONE, query=lambda d: {"format": "pdf"}, status=400),
     # History.

@@ -176,8 +176,9 @@ def test_ledger_is_paginated(client_for, lead, project):
     for _ in range(55):
         KeyPointFactory(project=project)
     client = client_for(lead)
-    assert len(get(client).context["page"].object_list) == 50
-    assert len(get(client, page=2).context["page"].object_list) == 5
+    first = get(client).context["page"]
+    assert len(first.object_list) == 50
+    assert len(get(client, after=first.next_cursor).context["page"].object_list) == 5
 
 
 def test_ledger_queries_stay_constant_as_rows_grow(client_for, rep, project, django_assert_max_num_queries):
@@ -297,3 +298,23 @@ def test_an_unknown_sort_leaves_the_date_header_sorted_newest_first(client_for, 
     html = get(client_for(lead), sort="password").content.decode()
     assert 'aria-sort="descending"' in sort_header(html, "occurred")
     assert html.count("aria-sort=") == 1
+
+
+def test_date_filters_take_whole_days_in_the_sites_time_zone(client_for, lead, project):
+    day = timezone.localdate() - timedelta(days=3)
+    start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    KeyPointFactory(project=project, occurred_at=start - timedelta(microseconds=1), summary="前一天深夜")
+    KeyPointFactory(project=project, occurred_at=start, summary="当天零点")
+    KeyPointFactory(project=project, occurred_at=start + timedelta(days=1, microseconds=-1), summary="当天深夜")
+    KeyPointFactory(project=project, occurred_at=start + timedelta(days=1), summary="次日零点")
+    client = client_for(lead)
+    that_day = {"occurred_from": day.isoformat(), "occurred_to": day.isoformat()}
+    assert summaries(get(client, **that_day)) == {"当天零点", "当天深夜"}
+    assert summaries(get(client, occurred_from=day.isoformat())) == {"当天零点", "当天深夜", "次日零点"}
+    assert summaries(get(client, occurred_to=day.isoformat())) == {"前一天深夜", "当天零点", "当天深夜"}
+
+
+def test_date_filters_at_the_ends_of_the_calendar_bound_nothing(client_for, lead, ledger):
+    response = get(client_for(lead), occurred_from="0001-01-01", occurred_to="9999-12-31")
+    assert response.status_code == 200
+    assert len(summaries(response)) == 4
