@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from customers.models import LostReason
+from imports import runs as import_runs
+from imports import services as import_services
 from keypoints import services
 from keypoints.models import LedgerExport
 from reminders import delivery, summary
@@ -32,6 +34,7 @@ from tests.factories import (
     ProjectFactory,
     ProjectMemberFactory,
 )
+from tests.imports.files import workbook
 from tests.test_bad_input_sweep import ALL_URLS, url_of
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +59,20 @@ def hostile(label):
     return f"{MARKUP}{label}"
 
 
+def hostile_import(lead):
+    """An import whose file name, headers and rejected rows carry markup: the import's pages show it all."""
+    header = ["客户全称", hostile("备注")[:60], "销售负责人"]
+    data = workbook({hostile("表")[:31].replace("/", " "): [header, [hostile("客户甲"), "x", hostile("负责人")]]})
+    job = import_services.import_upload(actor=lead, data=data, filename=hostile("文件") + ".xlsx", language="zh-hans")
+    import_services.import_map(
+        job=job, actor=lead, kinds=["customers"], mappings=[job.sheets[0]["mapping"]], default_owner=lead
+    )
+    return import_runs.import_check(job_id=job.pk)
+
+
 @pytest.fixture
-def world(users):
+def world(users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     rep = users["rep"]
     rep.display_name = hostile("rep")
     rep.save(update_fields=["display_name"])
@@ -113,6 +128,7 @@ def world(users):
             error=hostile("原因"),
             finished_at=timezone.now(),
         ),
+        "import": hostile_import(users["lead"]),
     }
 
 
