@@ -282,9 +282,17 @@ def build(scale=1.0, seed=2026, log=print):
         copier.copy(Project, projects)
         copier.copy(StageHistory, history)
         log(f"  {len(projects):,} projects, {len(history):,} stage changes ({time.perf_counter() - started:.0f} s)")
+        # Stored in the order they happened, as a team logs them day after day (not project by project):
+        # a period's key points then sit together in the table, as they do in a real database.
+        keypoints.sort(key=lambda keypoint: (keypoint["occurred_at"], keypoint["id"]))
+        renumbered = {keypoint["id"]: number for number, keypoint in enumerate(keypoints, start=1)}
+        for keypoint in keypoints:
+            keypoint["id"] = renumbered[keypoint["id"]]
+        for link in (*ours, *theirs):
+            link["keypoint_id"] = renumbered[link["keypoint_id"]]
         copier.copy(KeyPoint, keypoints)
-        copier.copy(kp_tables[0], ours)
-        copier.copy(kp_tables[1], theirs)
+        copier.copy(kp_tables[0], sorted(ours, key=lambda link: link["keypoint_id"]))
+        copier.copy(kp_tables[1], sorted(theirs, key=lambda link: link["keypoint_id"]))
         log(f"  {len(keypoints):,} key points ({time.perf_counter() - started:.0f} s)")
         for model in [User, Customer, Contact, Project, KeyPoint, StageHistory, *kp_tables]:
             table = model._meta.db_table

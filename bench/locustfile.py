@@ -23,6 +23,8 @@ from locust.clients import HttpSession
 
 CONFIG = json.loads(Path(os.environ["BENCH_PAGES"]).read_text(encoding="utf-8"))
 PAGES = list(CONFIG["pages"].items())
+# Answers a page may give besides 200: the manager lands on the dashboard.
+ANSWERS = {"home": (200, 302)}
 QUERIES = defaultdict(list)
 STATUSES = defaultdict(Counter)
 
@@ -65,8 +67,10 @@ class Person(HttpUser):
         name, path = PAGES[self.position % len(PAGES)]
         session = self.sessions[self.position // len(PAGES) % len(self.sessions)]
         self.position += 1
-        with session.get(path, name=name, catch_response=True) as response:
-            if response.status_code != 200:
+        # Each page as the server answers it: a manager's home is a redirect to the dashboard, which is
+        # measured as the dashboard, not a second time as home.
+        with session.get(path, name=name, catch_response=True, allow_redirects=False) as response:
+            if response.status_code not in ANSWERS.get(name, (200,)):
                 response.failure(f"{response.status_code}")
 
 

@@ -141,9 +141,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the app's queries read a few index entries each, yet a plan whose estimated cost
     # passes PostgreSQL's jit_above_cost is compiled first, which cost seconds on pages that run in
-    # milliseconds (the benchmark, bench/README.md). Set per connection, so no server setting is needed.
+    # milliseconds (the benchmark, bench/README.md). And 16 MB to sort in: the dashboard's weekly activity
+    # sorts a quarter's key points, which spilled to disk with the default 4 MB. Set per connection, so
+    # no server setting is needed.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    _options["options"] = f"{_options.get('options', '')} -c jit=off -c work_mem=16MB".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

@@ -116,3 +116,5 @@ def test_postgresql_connections_compile_no_plan():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "16MB"

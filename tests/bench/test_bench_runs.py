@@ -58,7 +58,9 @@ def test_bench_serves_every_page_under_load_and_reports_each_against_the_floor(m
     assert results["pages"].keys() == run.pages().keys()
     for name, page in results["pages"].items():
         assert page["requests"] > 0, name
-        assert set(page["statuses"]) == {"200"}, (name, page["statuses"])
+        # Every page answers 200; home answers the manager with the redirect to the dashboard.
+        assert set(page["statuses"]) <= ({"200", "302"} if name == "home" else {"200"}), (name, page["statuses"])
+        assert "200" in page["statuses"], name
         assert page["queries"] > 0, name
     printed = capsys.readouterr().out
     for name in results["pages"]:
