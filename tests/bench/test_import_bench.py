@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_import_benchmark_imports_every_row_and_reports(monkeypatch, tmp_path, settings, capsys):
     monkeypatch.setattr(import_keypoints, "setup_django", lambda: None)
     monkeypatch.setattr(import_keypoints, "BASE_DIR", tmp_path)
+    inline_rows, media_root = settings.IMPORT_INLINE_ROWS, settings.MEDIA_ROOT
     report = tmp_path / "figures.json"
     monkeypatch.setattr("sys.argv", ["import_keypoints.py", "--rows", "300", "--json", str(report)])
     figures = import_keypoints.main()
@@ -23,3 +24,5 @@ def test_the_import_benchmark_imports_every_row_and_reports(monkeypatch, tmp_pat
         assert figures[name] >= 0
     assert report.is_file()
     assert "Imported 300 of 300 key points" in capsys.readouterr().out
+    # The run leaves the process as it found it: later imports start their steps as ever.
+    assert (inline_rows, media_root) == (settings.IMPORT_INLINE_ROWS, settings.MEDIA_ROOT)
