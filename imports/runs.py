@@ -57,9 +57,14 @@ def _progress(job_id):
     return report
 
 
+def _job(job_id):
+    """The job as a step reads it, with the people its plan names."""
+    return ImportJob.objects.select_related("uploaded_by", "default_owner").get(pk=job_id)
+
+
 def import_check(*, job_id):
     """The dry run: what the file would create, match and reject, kept for the person to confirm."""
-    job = ImportJob.objects.select_related("uploaded_by", "default_owner").get(pk=job_id)
+    job = _job(job_id)
     if job.status != ImportStatus.CHECKING:
         return job
     with translation.override(job.language):
@@ -114,7 +119,7 @@ def _fail(job_id, error):
 
 def import_run(*, job_id):
     """Plan again (the database may have moved since the check) and write it all in one transaction."""
-    job = ImportJob.objects.select_related("uploaded_by", "default_owner").get(pk=job_id)
+    job = _job(job_id)
     if job.status != ImportStatus.IMPORTING:
         return job
     with translation.override(job.language):

@@ -85,9 +85,7 @@ def import_mapping(request, pk):
     job = _job(request, pk)
     if "rekind" in request.POST:
         # The sheet's kind changed: the columns are guessed again for it, nothing is kept yet.
-        kinds = {index: request.POST.get(f"kind-{index}") for index in range(len(job.sheets))}
-        kinds = {index: kind for index, kind in kinds.items() if kind in SheetKind.values}
-        return _render_job(request, job, mapping=MappingForm(job=job, kinds=kinds))
+        return _render_job(request, job, mapping=MappingForm(job=job, kinds=_posted_kinds(request, job)))
     form = MappingForm(request.POST, job=job, kinds=_posted_kinds(request, job))
     if not form.is_valid():
         return _render_job(request, job, mapping=form, status=400)
