@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
@@ -108,9 +109,14 @@ def pipeline(user, now=None, *, projects=None):
         for row in open_deals.order_by().values("stage").annotate(count=Count("pk"), value=Sum(deal_value()))
     }
     waiting = ("stage_entered_at", "pk")
-    if projects is None and permissions.sees_every_customer(user):
+    if (
+        projects is None
+        and permissions.sees_every_customer(user)
+        and connection.features.supports_slicing_ordering_in_compound
+    ):
         # Every open deal: each column's first cards read from the open deals' (stage, waiting since)
         # index, a few rows per stage, rather than numbering every open deal to keep the first of each.
+        # (SQLite cannot limit the parts of a UNION: there, the numbering below.)
         first, *rest = [
             open_deals.filter(stage=stage.number).order_by(*waiting).values("pk")[:CARDS_PER_COLUMN] for stage in STAGES
         ]
