@@ -88,6 +88,7 @@ def populate(rows):
                 summary=f"第 {n} 次沟通:客户确认预算与上线时间,对方案的兼容性提出问题。",
                 customer_feedback="认可方案方向,关注交付周期。",
                 obstacles="财务审批流程较长。",
+                named_obstacle="财务审批流程较长。",
                 our_response="提供分阶段付款方案。",
                 next_step="发送报价单",
                 next_step_owner=project.owner,

@@ -249,9 +249,10 @@ class Project(Archivable):
         verbose_name_plural = _("projects")
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The board: each stage's open deals, longest waiting first.
+            # The board: each stage's open deals, longest waiting first; and the dashboard's pipeline, each
+            # stage's deals and their value read from the index alone (the value's columns last).
             models.Index(
-                fields=["stage", "stage_entered_at", "id"],
+                fields=["stage", "stage_entered_at", "id", "signed_amount", "budget_max", "budget_min"],
                 condition=models.Q(status=ProjectStatus.OPEN, archived_at__isnull=True),
                 name="project_open_waiting",
             ),

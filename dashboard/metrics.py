@@ -23,8 +23,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, DecimalField, ExpressionWrapper, Q, Sum, Value, When, Window
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -325,18 +325,20 @@ def signed_by_month(scope):
 
 
 def first_with_count(queryset, limit):
-    """The first `limit` rows and how many there are in all, in one query (a window count over every
-    row, taken before the limit): for rows that must all be read to be ordered anyway."""
-    rows = list(queryset.annotate(matched=Window(Count("pk")))[:limit])
-    return rows, rows[0].matched if rows else 0
+    """The first `limit` rows' pks and how many rows there are in all, in one query (a window count over
+    every row, taken before the limit): for rows that must all be read to be ordered anyway. Only the
+    pks are read, so that the rows carried through the count and the sort are narrow."""
+    rows = list(queryset.annotate(matched=Window(Count("pk"))).values_list("pk", "matched")[:limit])
+    return [pk for pk, _matched in rows], rows[0][1] if rows else 0
 
 
 def attention(scope):
     thresholds = stalls.thresholds()
     stalled = stalls.stalled(scope.projects, scope.now, thresholds)
-    first_stalled, stalled_count = first_with_count(
-        stalled.select_related("customer", "owner").order_by("quiet_since", "pk"), LIST_LIMIT
-    )
+    first_pks, stalled_count = first_with_count(stalled.order_by("quiet_since", "pk"), LIST_LIMIT)
+    # The few listed, with what the list shows of them: by pk, in the order found.
+    found = stalled.filter(pk__in=first_pks).select_related("customer", "owner").in_bulk()
+    first_stalled = [found[pk] for pk in first_pks if pk in found]
     for project in first_stalled:
         project.stall = stalls.Stall(days=(scope.now - project.quiet_since).days, threshold=thresholds[project.stage])
     overdue = scope.keypoints.filter(
@@ -402,6 +404,17 @@ def _weeks(start, end):
         week += datetime.timedelta(days=7)
 
 
+def _week_of(weeks):
+    """Which of `weeks` (their Mondays, in order) a key point's event falls in, as its index: compared with
+    the instants each week ends at, which is cheaper than converting every row to local time."""
+    ends = [_start_of_day(week + datetime.timedelta(days=7)) for week in weeks[:-1]]
+    return Case(
+        *(When(occurred_at__lt=end, then=Value(index)) for index, end in enumerate(ends)),
+        default=Value(len(weeks) - 1),
+        output_field=IntegerField(),
+    )
+
+
 def _people(ids):
     return get_user_model().objects.in_bulk(ids)
 
@@ -416,10 +429,11 @@ class AuthorWeeks:
 
     @classmethod
     def read(cls, scope):
+        weeks = list(_weeks(scope.start, scope.end))
         rows = list(
             scope.keypoints_in_period()
             .order_by()
-            .annotate(week=TruncWeek("occurred_at"))
+            .annotate(week=_week_of(weeks))
             .values("author", "week")
             .annotate(
                 # Counted by occurred_at (never null), not pk: every column read is then in keypoints'
@@ -431,6 +445,8 @@ class AuthorWeeks:
                 ),
             )
         )
+        for row in rows:
+            row["week"] = weeks[row["week"]]
         return cls(rows=rows, people=_people({row["author"] for row in rows}))
 
     def by_author(self):
@@ -445,7 +461,7 @@ class AuthorWeeks:
 
 def activity(scope, authors=None):
     authors = authors or AuthorWeeks.read(scope)
-    counts = {(row["author"], timezone.localdate(row["week"])): row["count"] for row in authors.rows}
+    counts = {(row["author"], row["week"]): row["count"] for row in authors.rows}
     people = authors.people
     authors = sorted(people.values(), key=lambda person: (str(person), person.pk))
     weeks = list(_weeks(scope.start, scope.end))
@@ -602,8 +618,9 @@ def obstacles(scope):
     found = list(
         keypoint_selectors.with_obstacle(scope.keypoints_in_period())
         .order_by()
-        .values("obstacle")
-        .annotate(count=Count("pk"))
+        .values(obstacle=F("named_obstacle"))
+        # Counted by occurred_at (never null), not pk: read from the obstacles' period index alone.
+        .annotate(count=Count("occurred_at"))
         .order_by("-count", "obstacle")[:TOP_OBSTACLES]
     )
     rows = [

@@ -2,6 +2,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower, Trim
+from django.db.models.lookups import In
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,28 @@ class Method(models.TextChoices):
     EMAIL = "email", _("Email")
     WECHAT = "wechat", _("WeChat")
     OTHER = "other", _("Other")
+
+
+# Answers to "obstacles" that say there is none (the form requires the field). Compared lower-cased.
+NO_OBSTACLE = (
+    *("", "无", "无。", "没有", "暂无", "无明显障碍"),
+    *("none", "none.", "no", "n/a", "na", "nil", "-", "--", "—", "/"),
+)
+
+
+def named_obstacle(text):
+    """A key point's obstacle as the dashboard counts it: its text without surrounding spaces, or "" when
+    the text says there is none. (What SQL's TRIM and LOWER make of it: spaces only are trimmed.)"""
+    text = text.strip(" ")
+    return "" if text.lower() in NO_OBSTACLE else text
+
+
+def named_obstacle_sql():
+    """The same, as the database computes it (for rows written without save(): the migration that added it)."""
+    text = Trim("obstacles")
+    return models.Case(
+        models.When(In(Lower(text), NO_OBSTACLE), then=models.Value("")), default=text, output_field=models.TextField()
+    )
 
 
 class LeadRating(models.TextChoices):
@@ -58,6 +82,9 @@ class KeyPoint(Archivable):
     summary = models.TextField(_("what happened"))
     customer_feedback = models.TextField(_("customer feedback"))
     obstacles = models.TextField(_("obstacles"))
+    # `obstacles` as the dashboard counts it (named_obstacle), kept by save(): so that the dashboard counts a
+    # period's obstacles from an index.
+    named_obstacle = models.TextField(default="", editable=False)
     our_response = models.TextField(_("our response"))
     next_step = models.CharField(_("next step"), max_length=300)
     next_step_owner = models.ForeignKey(
@@ -131,7 +158,7 @@ class KeyPoint(Archivable):
     history = HistoricalRecords(
         excluded_fields=[
             "elements_filled", "elements_total", "missing_elements", "is_complete", "client_token",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "named_obstacle",
         ],
         m2m_fields=["our_participants", "customer_participants"],
     )  # fmt: skip
@@ -160,6 +187,12 @@ class KeyPoint(Archivable):
                 condition=models.Q(archived_at__isnull=True),
                 name="keypoint_live_period_idx",
             ),
+            # The dashboard's obstacles: the period's live key points that name one, with it.
+            models.Index(
+                fields=["occurred_at", "named_obstacle"],
+                condition=models.Q(archived_at__isnull=True) & ~models.Q(named_obstacle=""),
+                name="keypoint_obstacle_period_idx",
+            ),
             # A project's timeline in its order, and its newest key point in a stage (when it went quiet).
             models.Index(fields=["project", "-stage", "-occurred_at", "-id"], name="keypoint_project_timeline"),
             # A project's open next steps, soonest due first (the lists' "next step due").
@@ -176,6 +209,13 @@ class KeyPoint(Archivable):
 
     def __str__(self):
         return f"{formats.date_format(timezone.localtime(self.occurred_at))} · {self.get_stage_display()}"
+
+    def save(self, *args, **kwargs):
+        self.named_obstacle = named_obstacle(self.obstacles)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "obstacles" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "named_obstacle"}
+        super().save(*args, **kwargs)
 
     def missing_element_labels(self):
         labels = {element.key: element.label for element in get_stage(self.stage).elements}

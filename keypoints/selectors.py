@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest, Lower, NullIf, Trim
+from django.db.models.functions import Coalesce, Greatest, NullIf, Trim
 from django.utils import timezone
 
 from customers.models import Contact, ProjectStatus
@@ -193,18 +193,11 @@ def lead_rating():
     return Coalesce(Subquery(newest.order_by("-occurred_at", "-pk").values("lead_rating")[:1]), Value(""))
 
 
-# Answers to "obstacles" that say there is none (the form requires the field). Compared lower-cased.
-NO_OBSTACLE = (
-    *("", "无", "无。", "没有", "暂无", "无明显障碍"),
-    *("none", "none.", "no", "n/a", "na", "nil", "-", "--", "—", "/"),
-)
-
-
 def obstacle():
     """A key point's obstacle as counted: its text without surrounding spaces."""
     return Trim("obstacles")
 
 
 def with_obstacle(keypoints):
-    """The key points that name an obstacle, annotated with it (`obstacle`)."""
-    return keypoints.annotate(obstacle=obstacle(), obstacle_key=Lower(obstacle())).exclude(obstacle_key__in=NO_OBSTACLE)
+    """The key points that name an obstacle (`named_obstacle`, kept by KeyPoint.save: models.named_obstacle)."""
+    return keypoints.exclude(named_obstacle="")

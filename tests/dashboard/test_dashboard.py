@@ -2,15 +2,17 @@
 over the user's scope, narrowed by its filters, in a fixed number of queries."""
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.db.models import F
 
 from keypoints.models import KeyPoint
 from tests.factories import ProjectFactory
 
-from .conftest import Q2, at, record
+from .conftest import Q2, TZ, at, record
 
 
 @pytest.fixture
@@ -150,6 +152,25 @@ def test_key_points_are_counted_per_author_and_week(figures, lead, rep, other_re
     assert "occurred_from=2026-04-01&occurred_to=2026-04-05" in first
 
 
+def test_a_week_runs_from_monday_midnight_to_monday_midnight_in_local_time(figures, lead, book):
+    # Sunday 7 June 23:59 in Beijing (15:59 UTC) is in the week of 1 June; Monday 8 June 00:00 in Beijing
+    # (16:00 UTC on Sunday) is in the week of 8 June.
+    late_sunday = record(book["p1"], at(6, 7), author=lead)
+    monday = record(book["p1"], at(6, 8), author=lead)
+    KeyPoint.objects.filter(pk=late_sunday.pk).update(occurred_at=datetime.datetime(2026, 6, 7, 23, 59, tzinfo=TZ))
+    KeyPoint.objects.filter(pk=monday.pk).update(occurred_at=datetime.datetime(2026, 6, 8, 0, 0, tzinfo=TZ))
+    activity = figures(lead)["activity"]
+    counts = {row["author"]: [cell["count"] for cell in row["cells"]] for row in activity["rows"]}
+    #                  30/3 6/4 13/4 20/4 27/4 4/5 11/5 18/5 25/5 1/6 8/6 15/6 22/6 29/6
+    assert counts[lead] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0]
+
+
+def test_a_period_within_one_week_has_one_column(figures, lead, rep):
+    activity = figures(lead, date_from="2026-04-07", date_to="2026-04-12")["activity"]
+    assert activity["weeks"] == ["4月6日"]
+    assert {row["author"]: [cell["count"] for cell in row["cells"]] for row in activity["rows"]} == {rep: [2]}
+
+
 # 8. Lost reasons ------------------------------------------------------------------------------------
 
 
@@ -206,6 +227,34 @@ def test_only_the_ten_most_frequent_obstacles_are_shown(figures, lead, book):
         record(book["p1"], at(6, 1), obstacles=f"障碍{n:02d}")
     rows = figures(lead)["obstacles"]["rows"]
     assert len(rows) == 10 and rows[0]["obstacle"] == "价格太高"
+
+
+def test_the_obstacle_counted_follows_an_edit_of_the_record(figures, lead, book):
+    keypoint = record(book["p1"], at(6, 1), obstacles="无")
+    assert "交付周期" not in [row["obstacle"] for row in figures(lead)["obstacles"]["rows"]]
+    keypoint.obstacles = "  交付周期  "
+    keypoint.save()
+    keypoint.refresh_from_db()
+    assert keypoint.named_obstacle == "交付周期"
+    assert ("交付周期", 1) in [(row["obstacle"], row["count"]) for row in figures(lead)["obstacles"]["rows"]]
+
+
+@pytest.mark.parametrize("text", ["无", " 没有 ", "NONE", "N/A", "  -  ", "", "暂无", "None."])
+def test_an_answer_that_says_there_is_no_obstacle_names_none(book, text):
+    keypoint = record(book["p1"], at(6, 1), obstacles=text)
+    keypoint.refresh_from_db()
+    assert keypoint.named_obstacle == ""
+
+
+def test_the_migration_names_the_obstacle_of_existing_records_as_save_does(book):
+    texts = ["无", " 没有 ", "NONE", "N/A", " 价格太高 ", "\t价格\t", "None of it", "  ", "暂无。"]
+    keypoints = [record(book["p1"], at(6, 1), obstacles=text) for text in texts]
+    saved = {keypoint.pk: keypoint.named_obstacle for keypoint in keypoints}
+    KeyPoint.all_objects.filter(pk__in=saved).update(named_obstacle="stale")
+    migration = importlib.import_module("keypoints.migrations.0009_obstacle_stored")
+    migration.fill_named_obstacle(django_apps, None)
+    assert dict(KeyPoint.all_objects.filter(pk__in=saved).values_list("pk", "named_obstacle")) == saved
+    assert sorted(set(saved.values())) == ["", "\t价格\t", "None of it", "价格太高", "暂无。"]
 
 
 # Filters --------------------------------------------------------------------------------------------
