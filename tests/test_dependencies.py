@@ -1,6 +1,7 @@
 """Dependencies point one way: handovers and reminders → keypoints → customers → accounts (STYLE.md)."""
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -99,11 +100,27 @@ def test_no_model_or_service_imports_a_template_tag():
     assert wrong == []
 
 
+# Folders that hold no source of ours: the virtualenv and other hidden ones, and what tools write.
+NOT_SOURCE = {"tests", "mutants", "staticfiles", "var", "static", "templates", "locale", "node_modules"}
+
+
+@functools.cache
+def top_level_imports():
+    """{source file: the top-level packages it imports}, for every Python file of ours outside tests."""
+    tops = [
+        path
+        for path in ROOT.iterdir()
+        if path.is_dir() and not path.is_symlink() and not path.name.startswith(".") and path.name not in NOT_SOURCE
+    ]
+    found = {}
+    for path in [ROOT / "manage.py", *(path for top in tops for path in top.rglob("*.py"))]:
+        found[path.relative_to(ROOT).as_posix()] = {module.split(".")[0] for module in imported_modules(path)}
+    return found
+
+
 @pytest.mark.parametrize("app", sorted(TOP_APPS))
 def test_a_top_app_is_imported_only_by_the_url_configuration(app):
-    tops = [p for p in ROOT.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in {"tests", app}]
-    importers = set()
-    for path in [ROOT / "manage.py", *(path for top in tops for path in top.rglob("*.py"))]:
-        if any(module.split(".")[0] == app for module in imported_modules(path)):
-            importers.add(path.relative_to(ROOT).as_posix())
+    importers = {
+        path for path, packages in top_level_imports().items() if app in packages and not path.startswith(f"{app}/")
+    }
     assert importers <= TOP_APPS[app]
