@@ -280,6 +280,27 @@ def test_the_status_page_shows_the_download_link_once_done(client_for, rep, reco
     assert reverse("keypoints:export_download", args=[job.pk]) in html and "hx-trigger" not in html
 
 
+@pytest.mark.parametrize("route", ["keypoints:export_status", "keypoints:export_download"])
+def test_seeing_a_finished_export_marks_it_read_and_no_other(client_for, rep, other_rep, records, route):
+    job, own_other, someone_elses = run(start(rep)), run(start(rep, query="stage=1")), run(start(other_rep))
+    unfinished = start(rep, query="stage=2")
+    before = timezone.now()
+    assert client_for(rep).get(reverse(route, args=[job.pk])).status_code == 200
+    read = dict(LedgerExport.objects.values_list("pk", "read_at"))
+    assert read[job.pk] is not None and read[job.pk] >= before
+    assert (read[own_other.pk], read[someone_elses.pk], read[unfinished.pk]) == (None, None, None)
+    # Seen again, it keeps the moment it was first read.
+    client_for(rep).get(reverse("keypoints:export_status", args=[job.pk]))
+    assert LedgerExport.objects.get(pk=job.pk).read_at == read[job.pk]
+
+
+def test_an_unfinished_export_seen_is_not_read(client_for, rep, records):
+    job = start(rep)
+    client_for(rep).get(reverse("keypoints:export_status", args=[job.pk]))
+    assert LedgerExport.objects.get(pk=job.pk).read_at is None
+    assert services.ledger_export_mark_read(job=LedgerExport.objects.get(pk=job.pk)).read_at is None
+
+
 def test_the_progress_part_alone_answers_htmx_polls(client_for, rep, records):
     job = start(rep)
     response = client_for(rep).get(reverse("keypoints:export_status", args=[job.pk]), HTTP_HX_REQUEST="true")
