@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import F, Max
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Role
@@ -33,9 +35,19 @@ pytestmark = pytest.mark.django_db
 MODELS = (get_user_model(), Customer, Contact, Project, DecisionStep, ProjectMember, KeyPoint, StageHistory, HandOver)
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, built once for this module's tests (it takes seconds) inside a transaction that is
+    rolled back after them: each test's own transaction nests in it, and nothing is left behind."""
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+        call_command("seed_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
+def demo(seeded, db):
     return {user.username: user for user in get_user_model().objects.all()}
 
 
