@@ -1,4 +1,7 @@
-"""Every write to key points, next steps and a project's stage and status."""
+"""Every write to key points, next steps and a project's stage and status.
+
+Each service opens its transaction in its body (`with transaction.atomic():`) rather than as a
+decorator: mutation testing (mutmut) leaves decorated functions out, and these are the rules it pins."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -102,29 +105,29 @@ def _save_keypoint_locked(keypoint, *, our_participants, customer_participants):
     return keypoint
 
 
-@transaction.atomic
 def keypoint_create(*, keypoint, actor, our_participants, customer_participants):
-    keypoint.author = actor
-    return _save_keypoint_locked(
-        keypoint, our_participants=our_participants, customer_participants=customer_participants
-    )
+    with transaction.atomic():
+        keypoint.author = actor
+        return _save_keypoint_locked(
+            keypoint, our_participants=our_participants, customer_participants=customer_participants
+        )
 
 
-@transaction.atomic
 def keypoint_update(*, keypoint, actor, our_participants, customer_participants, seen=None):
-    _lock(keypoint.project)  # the project before its key point, in the order archiving locks them
-    versions.lock_unchanged(keypoint, seen)
-    return _save_keypoint_locked(
-        keypoint, our_participants=our_participants, customer_participants=customer_participants
-    )
+    with transaction.atomic():
+        _lock(keypoint.project)  # the project before its key point, in the order archiving locks them
+        versions.lock_unchanged(keypoint, seen)
+        return _save_keypoint_locked(
+            keypoint, our_participants=our_participants, customer_participants=customer_participants
+        )
 
 
-@transaction.atomic
 def next_step_set_done(*, keypoint, actor, done):
-    keypoint.next_step_status = NextStepStatus.DONE if done else NextStepStatus.OPEN
-    keypoint.next_step_done_at = timezone.now() if done else None
-    keypoint.save(update_fields=["next_step_status", "next_step_done_at", "updated_at"])
-    return keypoint
+    with transaction.atomic():
+        keypoint.next_step_status = NextStepStatus.DONE if done else NextStepStatus.OPEN
+        keypoint.next_step_done_at = timezone.now() if done else None
+        keypoint.save(update_fields=["next_step_status", "next_step_done_at", "updated_at"])
+        return keypoint
 
 
 # Stage and status changes ------------------------------------------------------------------------
@@ -236,138 +239,142 @@ def _done(project, locked, row):
     return row
 
 
-@transaction.atomic
 def project_create(*, project, actor, reason=""):
     """Save a new project and its history. It starts at stage 1, or later with a reason, recorded as a skip.
 
     A new project has no key points, so it cannot start at or past contract signing.
     A rep's new project is theirs unless an owner is chosen.
     """
-    start = int(project.stage or StageNumber.LEAD)
-    if start >= StageNumber.CONTRACT:
-        raise ValidationError(
-            _("A new project cannot start at or past contract signing: log the contract key point first."),
-            code="contract_missing",
-        )
-    reason = reason.strip()
-    if start > StageNumber.LEAD and not reason:
-        raise ValidationError(_("Say why the project starts past lead acquisition."), code="reason_required")
-    if project.owner_id is None:
-        project.owner = actor
-    refuse_if_archived(lock_row(project.customer))
-    project.stage = StageNumber.LEAD
-    project.status = ProjectStatus.OPEN
-    project.save()
-    at = timezone.now()
-    _record(project, kind=StageChange.CREATED, actor=actor, from_stage=None, from_status="", at=at)
-    if start > StageNumber.LEAD:
-        project.stage = start
-        project.save(update_fields=["stage", "updated_at"])
-        _record(
-            project,
-            kind=StageChange.SKIP,
-            actor=actor,
-            from_stage=StageNumber.LEAD,
-            from_status=ProjectStatus.OPEN,
-            reason=reason,
-            at=at,
-        )
-    return project
+    with transaction.atomic():
+        start = int(project.stage or StageNumber.LEAD)
+        if start >= StageNumber.CONTRACT:
+            raise ValidationError(
+                _("A new project cannot start at or past contract signing: log the contract key point first."),
+                code="contract_missing",
+            )
+        reason = reason.strip()
+        if start > StageNumber.LEAD and not reason:
+            raise ValidationError(_("Say why the project starts past lead acquisition."), code="reason_required")
+        if project.owner_id is None:
+            project.owner = actor
+        refuse_if_archived(lock_row(project.customer))
+        project.stage = StageNumber.LEAD
+        project.status = ProjectStatus.OPEN
+        project.save()
+        at = timezone.now()
+        _record(project, kind=StageChange.CREATED, actor=actor, from_stage=None, from_status="", at=at)
+        if start > StageNumber.LEAD:
+            project.stage = start
+            project.save(update_fields=["stage", "updated_at"])
+            _record(
+                project,
+                kind=StageChange.SKIP,
+                actor=actor,
+                from_stage=StageNumber.LEAD,
+                from_status=ProjectStatus.OPEN,
+                reason=reason,
+                at=at,
+            )
+        return project
 
 
-@transaction.atomic
 def project_advance_stage(*, project, actor, seen_stage=None, seen_status=None):
-    locked = _lock(project)
-    _refuse_if_stale(locked, seen_stage, seen_status)
-    _require_open(locked)
-    if locked.stage >= StageNumber.AFTER_SALES:
-        raise ValidationError(_("After-sales maintenance is the last stage."), code="last_stage")
-    return _done(project, locked, _move(locked, to_stage=locked.stage + 1, kind=StageChange.ADVANCE, actor=actor))
+    with transaction.atomic():
+        locked = _lock(project)
+        _refuse_if_stale(locked, seen_stage, seen_status)
+        _require_open(locked)
+        if locked.stage >= StageNumber.AFTER_SALES:
+            raise ValidationError(_("After-sales maintenance is the last stage."), code="last_stage")
+        return _done(project, locked, _move(locked, to_stage=locked.stage + 1, kind=StageChange.ADVANCE, actor=actor))
 
 
-@transaction.atomic
 def project_change_stage(*, project, actor, to_stage, reason, seen_stage=None, seen_status=None):
     """Go back, or skip ahead past the next stage: both need a reason."""
-    locked = _lock(project)
-    _refuse_if_stale(locked, seen_stage, seen_status)
-    _require_open(locked)
-    to_stage = int(to_stage)
-    if to_stage == locked.stage:
-        raise ValidationError(_("The project is already in this stage."), code="same_stage")
-    if not reason.strip():
-        raise ValidationError(_("Say why the project goes back or skips a stage."), code="reason_required")
-    kind = StageChange.BACK if to_stage < locked.stage else StageChange.SKIP
-    if kind == StageChange.SKIP and to_stage == locked.stage + 1:
-        kind = StageChange.ADVANCE
-    row = _move(locked, to_stage=to_stage, kind=kind, actor=actor, reason=reason.strip())
-    return _done(project, locked, row)
+    with transaction.atomic():
+        locked = _lock(project)
+        _refuse_if_stale(locked, seen_stage, seen_status)
+        _require_open(locked)
+        to_stage = int(to_stage)
+        if to_stage == locked.stage:
+            raise ValidationError(_("The project is already in this stage."), code="same_stage")
+        if not reason.strip():
+            raise ValidationError(_("Say why the project goes back or skips a stage."), code="reason_required")
+        kind = StageChange.BACK if to_stage < locked.stage else StageChange.SKIP
+        if kind == StageChange.SKIP and to_stage == locked.stage + 1:
+            kind = StageChange.ADVANCE
+        row = _move(locked, to_stage=to_stage, kind=kind, actor=actor, reason=reason.strip())
+        return _done(project, locked, row)
 
 
-@transaction.atomic
 def project_mark_lost(*, project, actor, lost_reason, note="", seen_stage=None, seen_status=None):
     """An open or paused project is lost (a paused one directly, without being reopened first)."""
-    locked = _lock(project)
-    _refuse_if_stale(locked, seen_stage, seen_status)
-    if locked.status not in (ProjectStatus.OPEN, ProjectStatus.ON_HOLD):
-        raise ValidationError(
-            _("The project is %(status)s; only an open or paused project can be marked lost."),
-            code="not_open",
-            params={"status": locked.get_status_display()},
+    with transaction.atomic():
+        locked = _lock(project)
+        _refuse_if_stale(locked, seen_stage, seen_status)
+        if locked.status not in (ProjectStatus.OPEN, ProjectStatus.ON_HOLD):
+            raise ValidationError(
+                _("The project is %(status)s; only an open or paused project can be marked lost."),
+                code="not_open",
+                params={"status": locked.get_status_display()},
+            )
+        row = _close(
+            locked, kind=StageChange.LOST, status=ProjectStatus.LOST, actor=actor, note=note, lost_reason=lost_reason
         )
-    row = _close(
-        locked, kind=StageChange.LOST, status=ProjectStatus.LOST, actor=actor, note=note, lost_reason=lost_reason
-    )
-    return _done(project, locked, row)
+        return _done(project, locked, row)
 
 
-@transaction.atomic
 def project_put_on_hold(*, project, actor, reason, resume_on, seen_stage=None, seen_status=None):
-    locked = _lock(project)
-    _refuse_if_stale(locked, seen_stage, seen_status)
-    _require_open(locked)
-    if resume_on <= timezone.localdate():
-        raise ValidationError(_("The resume date must be in the future."), code="resume_in_past")
-    row = _close(
-        locked, kind=StageChange.HOLD, status=ProjectStatus.ON_HOLD, actor=actor, note=reason, resume_on=resume_on
-    )
-    return _done(project, locked, row)
+    with transaction.atomic():
+        locked = _lock(project)
+        _refuse_if_stale(locked, seen_stage, seen_status)
+        _require_open(locked)
+        if resume_on <= timezone.localdate():
+            raise ValidationError(_("The resume date must be in the future."), code="resume_in_past")
+        row = _close(
+            locked, kind=StageChange.HOLD, status=ProjectStatus.ON_HOLD, actor=actor, note=reason, resume_on=resume_on
+        )
+        return _done(project, locked, row)
 
 
-@transaction.atomic
 def project_complete(*, project, actor, note="", seen_stage=None, seen_status=None):
     """Close a delivered deal: from fulfilment or after-sales, the relationship on it is done."""
-    locked = _lock(project)
-    _refuse_if_stale(locked, seen_stage, seen_status)
-    _require_open(locked)
-    if locked.stage < StageNumber.FULFILMENT:
-        raise ValidationError(_("Only a project in fulfilment or after-sales can be completed."), code="not_delivered")
-    row = _close(locked, kind=StageChange.COMPLETE, status=ProjectStatus.COMPLETED, actor=actor, note=note)
-    return _done(project, locked, row)
+    with transaction.atomic():
+        locked = _lock(project)
+        _refuse_if_stale(locked, seen_stage, seen_status)
+        _require_open(locked)
+        if locked.stage < StageNumber.FULFILMENT:
+            raise ValidationError(
+                _("Only a project in fulfilment or after-sales can be completed."), code="not_delivered"
+            )
+        row = _close(locked, kind=StageChange.COMPLETE, status=ProjectStatus.COMPLETED, actor=actor, note=note)
+        return _done(project, locked, row)
 
 
-@transaction.atomic
 def project_reopen(*, project, actor, reason="", seen_stage=None, seen_status=None):
-    locked = _lock(project)
-    _refuse_if_stale(locked, seen_stage, seen_status)
-    if locked.status == ProjectStatus.OPEN:
-        raise ValidationError(_("The project is already open."), code="not_closed")
-    from_status = locked.status
-    locked.status = ProjectStatus.OPEN
-    locked.lost_reason = None
-    locked.status_note = ""
-    locked.resume_on = None
-    # The stage clock restarts: time spent lost, on hold or closed is not time spent selling.
-    locked.stage_entered_at = timezone.now()
-    locked.save(update_fields=["status", "lost_reason", "status_note", "resume_on", "stage_entered_at", "updated_at"])
-    row = _record(
-        locked,
-        kind=StageChange.REOPEN,
-        actor=actor,
-        from_stage=locked.stage,
-        from_status=from_status,
-        reason=reason.strip(),
-    )
-    return _done(project, locked, row)
+    with transaction.atomic():
+        locked = _lock(project)
+        _refuse_if_stale(locked, seen_stage, seen_status)
+        if locked.status == ProjectStatus.OPEN:
+            raise ValidationError(_("The project is already open."), code="not_closed")
+        from_status = locked.status
+        locked.status = ProjectStatus.OPEN
+        locked.lost_reason = None
+        locked.status_note = ""
+        locked.resume_on = None
+        # The stage clock restarts: time spent lost, on hold or closed is not time spent selling.
+        locked.stage_entered_at = timezone.now()
+        locked.save(
+            update_fields=["status", "lost_reason", "status_note", "resume_on", "stage_entered_at", "updated_at"]
+        )
+        row = _record(
+            locked,
+            kind=StageChange.REOPEN,
+            actor=actor,
+            from_stage=locked.stage,
+            from_status=from_status,
+            reason=reason.strip(),
+        )
+        return _done(project, locked, row)
 
 
 # Archive and restore ----------------------------------------------------------------------------
@@ -381,38 +388,38 @@ def _archive_projects(projects, *, actor, batch, at):
     mark_archived(KeyPoint.all_objects.filter(project__in=[p.pk for p in archived]), actor=actor, batch=batch, at=at)
 
 
-@transaction.atomic
 def customer_archive(*, customer, actor):
     """Archive a customer with its contacts, projects and their key points: all leave lists, dashboards
     and reminders, keep their history, and come back together on restore."""
-    locked = lock_row(customer)
-    if locked.archived_at is None:
-        batch, at = new_batch()
-        mark_archived(Customer.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
-        mark_archived(Contact.all_objects.filter(customer=locked), actor=actor, batch=batch, at=at)
-        _archive_projects(Project.all_objects.filter(customer=locked), actor=actor, batch=batch, at=at)
-    return lock_row(customer)
+    with transaction.atomic():
+        locked = lock_row(customer)
+        if locked.archived_at is None:
+            batch, at = new_batch()
+            mark_archived(Customer.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
+            mark_archived(Contact.all_objects.filter(customer=locked), actor=actor, batch=batch, at=at)
+            _archive_projects(Project.all_objects.filter(customer=locked), actor=actor, batch=batch, at=at)
+        return lock_row(customer)
 
 
-@transaction.atomic
 def customer_restore(*, customer, actor):
-    return restore_batch(customer, parent=None, models=[Customer, Contact, Project, KeyPoint], actor=actor)
+    with transaction.atomic():
+        return restore_batch(customer, parent=None, models=[Customer, Contact, Project, KeyPoint], actor=actor)
 
 
-@transaction.atomic
 def project_archive(*, project, actor):
     """Archive a project with its key points."""
-    lock_row(project.customer)
-    locked = lock_row(project)
-    if locked.archived_at is None:
-        batch, at = new_batch()
-        _archive_projects(Project.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
-    return lock_row(project)
+    with transaction.atomic():
+        lock_row(project.customer)
+        locked = lock_row(project)
+        if locked.archived_at is None:
+            batch, at = new_batch()
+            _archive_projects(Project.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
+        return lock_row(project)
 
 
-@transaction.atomic
 def project_restore(*, project, actor):
-    return restore_batch(project, parent=project.customer, models=[Project, KeyPoint], actor=actor)
+    with transaction.atomic():
+        return restore_batch(project, parent=project.customer, models=[Project, KeyPoint], actor=actor)
 
 
 def _keep_contract_on_record(project):
@@ -427,48 +434,48 @@ def _keep_contract_on_record(project):
         )
 
 
-@transaction.atomic
 def keypoint_archive(*, keypoint, actor):
     """Archive one key point (logged by mistake, say). A signed project's only contract stays."""
-    project = lock_row(keypoint.project)
-    locked = lock_row(keypoint)
-    if locked.archived_at is None:
-        batch, at = new_batch()
-        mark_archived(KeyPoint.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
-        if project.archived_at is None:
-            _keep_contract_on_record(project)
-    return lock_row(keypoint)
+    with transaction.atomic():
+        project = lock_row(keypoint.project)
+        locked = lock_row(keypoint)
+        if locked.archived_at is None:
+            batch, at = new_batch()
+            mark_archived(KeyPoint.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
+            if project.archived_at is None:
+                _keep_contract_on_record(project)
+        return lock_row(keypoint)
 
 
-@transaction.atomic
 def keypoint_restore(*, keypoint, actor):
-    restored = restore_batch(keypoint, parent=keypoint.project, models=[KeyPoint], actor=actor)
-    _sync_outcome(lock_row(keypoint.project))  # a contract back on record signs the project again
-    return restored
+    with transaction.atomic():
+        restored = restore_batch(keypoint, parent=keypoint.project, models=[KeyPoint], actor=actor)
+        _sync_outcome(lock_row(keypoint.project))  # a contract back on record signs the project again
+        return restored
 
 
 # Ledger exports --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def ledger_export_start(*, user, export_format, query, language):
     """Ask for a background export of the ledger with these filters (a query string). The same person
     asking again for the same export while it is waiting or being prepared gets that one: a double
     submit starts one job. Returns (job, started)."""
-    # The person's row, locked, lines up their concurrent requests: the second sees the first's job.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-    same = LedgerExport.objects.filter(
-        requested_by=user,
-        format=export_format,
-        query=query,
-        language=language,
-        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
-    ).first()
-    if same is not None:
-        return same, False
-    job = LedgerExport.objects.create(requested_by=user, format=export_format, query=query, language=language)
-    transaction.on_commit(lambda: tasks.run_ledger_export.delay(job.pk))
-    return job, True
+    with transaction.atomic():
+        # The person's row, locked, lines up their concurrent requests: the second sees the first's job.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        same = LedgerExport.objects.filter(
+            requested_by=user,
+            format=export_format,
+            query=query,
+            language=language,
+            status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
+        ).first()
+        if same is not None:
+            return same, False
+        job = LedgerExport.objects.create(requested_by=user, format=export_format, query=query, language=language)
+        transaction.on_commit(lambda: tasks.run_ledger_export.delay(job.pk))
+        return job, True
 
 
 def ledger_export_mark_read(*, job):
