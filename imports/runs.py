@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from customers.models import Contact, Customer, Project
-from keypoints.models import KeyPoint, StageChange, StageHistory
+from keypoints.models import KeyPoint, StageChange, StageHistory, named_obstacle
 from keypoints.services import sync_outcome
 
 from . import reading, rejected
@@ -186,6 +186,8 @@ def write(plan, *, actor):
     for planned in plan.keypoints:
         keypoint = planned.keypoint
         keypoint.project_id = project_ids[planned.project_key]
+        # Written in bulk, without save(): the obstacle as the dashboard counts it is set here.
+        keypoint.named_obstacle = named_obstacle(keypoint.obstacles)
         keypoints.append(keypoint)
     bulk_create_with_history(keypoints, KeyPoint, **history)
     ours = KeyPoint.our_participants.through

@@ -150,6 +150,18 @@ def test_the_guides_two_sheets_create_customer_contact_project_and_key_point(peo
     assert keypoint.history.get().history_change_reason == str(runs.REASON)
 
 
+def test_imported_key_points_name_their_obstacle_as_the_dashboard_counts_it(people):
+    rows = [
+        guide_keypoint(障碍=" 预算审批慢 "),
+        guide_keypoint(日期="2024-03-16 10:00", 障碍="无", 沟通内容="第二次沟通"),
+    ]
+    job = run(check(upload(people, guide_file(guide_customer(), keypoint_rows=rows)), people), people)
+    assert job.status == ImportStatus.DONE, job.error
+    named = dict(KeyPoint.objects.values_list("obstacles", "named_obstacle"))
+    # The import trims what it reads; what it keeps names the obstacle as the dashboard counts it.
+    assert named == {"预算审批慢": "预算审批慢", "无": ""}
+
+
 def test_re_importing_the_same_file_creates_nothing(people):
     data = guide_file(guide_customer(), keypoint_rows=[guide_keypoint()])
     run(check(upload(people, data), people), people)
