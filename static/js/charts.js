@@ -171,6 +171,8 @@
       return;
     }
     var spec = JSON.parse(source.textContent);
+    // Shown before it is drawn: ECharts takes the size the element has now (hidden, it would be 100 px).
+    element.classList.add("chart-drawn");
     var chart = window.echarts.init(element, null, { locale: chinese ? "ZH" : "EN", renderer: "canvas" });
     chart.setOption(option(spec));
     chart.on("click", function (params) {
@@ -182,7 +184,6 @@
     chart.getZr().on("mousemove", function (event) {
       chart.getZr().setCursorStyle(event.target ? "pointer" : "default");
     });
-    element.classList.add("chart-drawn");
     drawn.push(chart);
   }
 

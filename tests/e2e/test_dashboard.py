@@ -48,6 +48,13 @@ def test_the_manager_lands_on_the_dashboard_filters_it_and_drills_into_a_stalled
     charts = page.locator(".chart[data-chart]")
     assert charts.count() >= 5
     expect(page.locator(".chart.chart-drawn canvas")).to_have_count(charts.count())
+    # Each drawn as wide as its card gives it (drawn while hidden, ECharts would take 100 px).
+    narrow = page.evaluate(
+        """[...document.querySelectorAll('.chart.chart-drawn')]
+             .filter(chart => chart.querySelector('canvas').getBoundingClientRect().width < chart.clientWidth * 0.9)
+             .map(chart => chart.dataset.chart)"""
+    )
+    assert narrow == [], f"charts narrower than their place: {narrow}"
     assert errors == [], errors
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"the dashboard scrolls sideways: {width}px"
