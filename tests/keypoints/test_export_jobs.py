@@ -118,6 +118,31 @@ def test_the_same_export_asked_twice_starts_one_job(rep, lead, django_capture_on
     assert len(callbacks) == 3
 
 
+def test_a_job_records_what_was_asked_and_only_the_same_ask_while_unfinished_returns_it(rep):
+    def ask(**changes):
+        asked = {"user": rep, "export_format": "csv", "query": "stage=1", "language": "zh-hans", **changes}
+        return services.ledger_export_start(**asked)
+
+    first, started = ask()
+    assert started is True
+    assert (first.requested_by, first.format, first.query, first.language, first.status) == (
+        rep, "csv", "stage=1", "zh-hans", ExportStatus.QUEUED)  # fmt: skip
+    assert ask() == (first, False)
+    others = [ask(export_format="xlsx"), ask(query="stage=2"), ask(language="en")]
+    assert [started for _job, started in others] == [True, True, True]
+    assert len({first.pk, *(job.pk for job, _started in others)}) == 4
+    # Being prepared, it still answers the same ask; failed or done, a new one starts.
+    LedgerExport.objects.filter(pk=first.pk).update(status=ExportStatus.RUNNING)
+    assert ask()[0].pk == first.pk
+    for status in (ExportStatus.FAILED, ExportStatus.DONE):
+        LedgerExport.objects.filter(requested_by=rep, format="csv", query="stage=1", language="zh-hans").update(
+            status=status
+        )
+        job, started = ask()
+        assert started is True and job.pk != first.pk
+        first = job
+
+
 def test_a_finished_export_does_not_hold_back_a_new_one(rep, project):
     KeyPointFactory(project=project)
     first = run(start(rep))
