@@ -403,3 +403,42 @@ def test_the_scope_of_those_who_see_everything_is_still_every_live_customers_rec
     customers = visible_customers(user)
     assert set(visible_projects(user)) == set(Project.objects.filter(customer__in=customers))
     assert set(visible_keypoints(user)) == set(KeyPoint.objects.filter(project__customer__in=customers))
+
+
+# Who restored, and what may not come back alone ---------------------------------------------------
+
+
+def restored_history_users(record):
+    return {
+        row.history_user
+        for row in type(record).history.filter(id=record.pk, history_change_reason=customer_services.RESTORED)
+    }
+
+
+def test_each_restore_records_who_restored_on_every_row_it_brings_back(lead, deal):
+    # Called as a worker or a shell would (no request): the rows name the actor passed, nobody else.
+    customer, project, keypoint = deal["customer"], deal["project"], deal["keypoint"]
+    keypoint_services.customer_archive(customer=customer, actor=lead)
+    keypoint_services.customer_restore(customer=customer, actor=lead)
+    for record in (customer, deal["contact"], project, keypoint):
+        assert restored_history_users(record) == {lead}, record
+
+    keypoint_services.project_archive(project=project, actor=lead)
+    keypoint_services.project_restore(project=project, actor=lead)
+    assert type(project).history.filter(id=project.pk, history_change_reason=customer_services.RESTORED).count() == 2
+    assert restored_history_users(project) == {lead} and restored_history_users(keypoint) == {lead}
+
+    KeyPoint.history.filter(id=keypoint.pk, history_change_reason=customer_services.RESTORED).delete()
+    keypoint_services.keypoint_archive(keypoint=keypoint, actor=lead)
+    keypoint_services.keypoint_restore(keypoint=keypoint, actor=lead)
+    assert restored_history_users(keypoint) == {lead}
+
+
+def test_a_project_archived_alone_does_not_come_back_while_its_customer_is_archived(lead, deal):
+    project = deal["project"]
+    keypoint_services.project_archive(project=project, actor=lead)
+    keypoint_services.customer_archive(customer=deal["customer"], actor=lead)
+    with pytest.raises(ValidationError) as refused:
+        keypoint_services.project_restore(project=project, actor=lead)
+    assert refused.value.code == "parent_archived"
+    assert archived_state(project, deal["keypoint"]) == [True, True]
