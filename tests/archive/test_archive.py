@@ -442,3 +442,22 @@ def test_a_project_archived_alone_does_not_come_back_while_its_customer_is_archi
         keypoint_services.project_restore(project=project, actor=lead)
     assert refused.value.code == "parent_archived"
     assert archived_state(project, deal["keypoint"]) == [True, True]
+
+
+def archive_marks(*records):
+    rows = [type(record).all_objects.get(pk=record.pk) for record in records]
+    return [(row.archived_by, row.archive_batch is not None) for row in rows], {row.archive_batch for row in rows}
+
+
+def test_a_project_or_key_point_archived_alone_records_who_and_one_batch_that_restores_it(lead, deal):
+    project, keypoint = deal["project"], deal["keypoint"]
+    keypoint_services.project_archive(project=project, actor=lead)
+    marks, batches = archive_marks(project, keypoint)
+    assert marks == [(lead, True), (lead, True)] and len(batches) == 1
+    keypoint_services.project_restore(project=project, actor=lead)
+    assert archived_state(project, keypoint) == [False, False]
+
+    keypoint_services.keypoint_archive(keypoint=keypoint, actor=lead)
+    assert archive_marks(keypoint)[0] == [(lead, True)]
+    keypoint_services.keypoint_restore(keypoint=keypoint, actor=lead)
+    assert archived_state(keypoint) == [False]
