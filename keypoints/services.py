@@ -160,7 +160,7 @@ def _refuse_if_stale(locked, seen_stage, seen_status):
             "actor": last.actor if last else _("Someone"),
             "at": formats.date_format(timezone.localtime(last.at if last else locked.updated_at), "DATETIME_FORMAT"),
             "stage": locked.get_stage_display(),
-            "status": locked.get_status_display(),
+            "status": locked.get_status_display().lower(),
         },
     )
 
@@ -186,7 +186,7 @@ def _require_open(project):
         raise ValidationError(
             _("The project is %(status)s; reopen it before changing its stage."),
             code="not_open",
-            params={"status": project.get_status_display()},
+            params={"status": project.get_status_display().lower()},
         )
 
 
@@ -315,7 +315,7 @@ def project_mark_lost(*, project, actor, lost_reason, note="", seen_stage=None, 
             raise ValidationError(
                 _("The project is %(status)s; only an open or paused project can be marked lost."),
                 code="not_open",
-                params={"status": locked.get_status_display()},
+                params={"status": locked.get_status_display().lower()},
             )
         row = _close(
             locked, kind=StageChange.LOST, status=ProjectStatus.LOST, actor=actor, note=note, lost_reason=lost_reason

@@ -189,6 +189,16 @@ def test_the_create_service_needs_a_reason_past_lead(rep, rep_customer):
     assert not Project.objects.exists()
 
 
+def test_a_project_started_past_lead_is_created_and_skipped_at_one_instant(rep, rep_customer):
+    project = services.project_create(
+        project=Project(customer=rep_customer, name="x", source="other", stage=3), actor=rep, reason="老客户引荐"
+    )
+    created, skipped = project.stage_history.order_by("pk")
+    assert (created.kind, skipped.kind, skipped.reason) == (StageChange.CREATED, StageChange.SKIP, "老客户引荐")
+    # One instant: the project never sat in lead acquisition, so no time is counted there.
+    assert created.at == skipped.at
+
+
 # The pages ---------------------------------------------------------------------------------------
 
 
