@@ -199,6 +199,17 @@ def test_a_project_started_past_lead_is_created_and_skipped_at_one_instant(rep, 
     assert created.at == skipped.at
 
 
+def test_completing_and_reopening_without_words_record_none(rep, lead, project):
+    Project.objects.filter(pk=project.pk).update(stage=StageNumber.FULFILMENT)
+    services.project_complete(project=Project.objects.get(pk=project.pk), actor=rep)
+    project.refresh_from_db()
+    assert (project.status, project.status_note) == (ProjectStatus.COMPLETED, "")
+    services.project_reopen(project=project, actor=lead)
+    completed, reopened = project.stage_history.order_by("pk")
+    assert (completed.kind, completed.reason, reopened.kind, reopened.reason) == (
+        StageChange.COMPLETE, "", StageChange.REOPEN, "")  # fmt: skip
+
+
 # The pages ---------------------------------------------------------------------------------------
 
 
