@@ -210,6 +210,14 @@ def test_completing_and_reopening_without_words_record_none(rep, lead, project):
         StageChange.COMPLETE, "", StageChange.REOPEN, "")  # fmt: skip
 
 
+def test_marking_lost_without_a_note_records_none(rep, project):
+    services.project_mark_lost(project=project, actor=rep, lost_reason=LostReason.objects.first())
+    project.refresh_from_db()
+    row = project.stage_history.get()
+    assert (project.status, project.status_note, row.kind, row.reason) == (
+        ProjectStatus.LOST, "", StageChange.LOST, "")  # fmt: skip
+
+
 # The pages ---------------------------------------------------------------------------------------
 
 
