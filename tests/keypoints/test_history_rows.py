@@ -213,7 +213,7 @@ def test_the_stale_message_in_full(project, rep, lead):
     with translation.override("en"):
         at = formats.date_format(timezone.localtime(row.at), "DATETIME_FORMAT")
         assert raised.value.messages == [
-            f"{lead} changed this project at {at}: it is now Needs discovery, Open. Nothing was changed; "
+            f"{lead} changed this project at {at}: it is now Needs discovery, open. Nothing was changed; "
             "check the project and confirm again."
         ]
 
@@ -223,10 +223,10 @@ def test_a_stale_project_without_history_still_says_what_it_is_now(project, rep)
         services.project_advance_stage(project=project, actor=rep, seen_stage=2, seen_status=OPEN)
     with translation.override("en"):
         message = raised.value.messages[0]
-    assert message.startswith("Someone changed this project at ") and "Lead acquisition, Open" in message
+    assert message.startswith("Someone changed this project at ") and "Lead acquisition, open" in message
 
 
-@pytest.mark.parametrize(("status", "shown"), [(LOST, "Lost"), (HOLD, "On hold"), (DONE, "Completed")])
+@pytest.mark.parametrize(("status", "shown"), [(LOST, "lost"), (HOLD, "on hold"), (DONE, "completed")])
 def test_a_refusal_for_a_closed_project_names_its_status(project, rep, status, shown):
     Project.objects.filter(pk=project.pk).update(status=status)
     project.refresh_from_db()
