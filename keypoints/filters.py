@@ -170,9 +170,9 @@ class KeyPointFilter(SortedFilterSet):
         return queryset.filter(TIMELINESS_CONDITIONS[value]())
 
     def filter_obstacle(self, queryset, name, value):
-        # The obstacle exactly as the dashboard counts it (keypoints.selectors.obstacle).
-        value = value.strip()
-        return queryset.alias(obstacle_text=selectors.obstacle()).filter(obstacle_text=value) if value else queryset
+        # The obstacle exactly as the dashboard counts it: the stored `named_obstacle` (models.named_obstacle),
+        # so an answer that says there is none ("无") names no obstacle here either.
+        return queryset.filter(named_obstacle=value) if value else queryset
 
     def filter_sort(self, queryset, name, value):
         # Plain ascending/descending (no NULLS LAST: these fields are never empty), so that the

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest, NullIf, Trim
+from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.utils import timezone
 
 from customers.models import Contact, ProjectStatus
@@ -191,11 +191,6 @@ def lead_rating():
     """A project's lead rating: that of its newest rated lead-acquisition key point ("" when unrated)."""
     newest = KeyPoint.objects.filter(project=OuterRef("pk"), stage=StageNumber.LEAD).exclude(lead_rating="")
     return Coalesce(Subquery(newest.order_by("-occurred_at", "-pk").values("lead_rating")[:1]), Value(""))
-
-
-def obstacle():
-    """A key point's obstacle as counted: its text without surrounding spaces."""
-    return Trim("obstacles")
 
 
 def with_obstacle(keypoints):

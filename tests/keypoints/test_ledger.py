@@ -81,6 +81,17 @@ def test_filter_by_customer_and_owner(client_for, lead, ledger, project, other_p
     assert summaries(get(client, owner=other_rep.pk)) == {"乙方的记录"}
 
 
+def test_the_obstacle_filter_lists_the_obstacle_as_the_dashboard_names_it(client_for, lead, project):
+    KeyPointFactory(project=project, obstacles="  价格太高  ", summary="留白的障碍")
+    KeyPointFactory(project=project, obstacles="价格太高", summary="障碍")
+    KeyPointFactory(project=project, obstacles="价格太高，交期也紧", summary="另一个障碍")
+    KeyPointFactory(project=project, obstacles="无", summary="没有障碍")
+    client = client_for(lead)
+    assert summaries(get(client, obstacle="价格太高")) == {"留白的障碍", "障碍"}
+    # An answer that says there is none names no obstacle: the dashboard never counts it.
+    assert summaries(get(client, obstacle="无")) == set()
+
+
 def test_filter_by_a_project_owner_who_owns_no_customer(client_for, rep, rep_customer, ledger):
     helper = UserFactory(username="helper")
     KeyPointFactory(project=ProjectFactory(customer=rep_customer, owner=helper), summary="助手的项目")
