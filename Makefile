@@ -3,8 +3,9 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# Two workers: the suite's own default, on a 2-core machine (PYTEST_ARGS= runs it in one process).
-PYTEST_ARGS ?= -n 2
+# Four workers on a 2-core machine: the browser tests and live servers leave a worker waiting on
+# another process much of the time (PYTEST_ARGS= runs it in one process).
+PYTEST_ARGS ?= -n 4
 export PYTHON
 
 .PHONY: run test venv lint format messages worker backup restore bench bench-export bench-import mutants clean
