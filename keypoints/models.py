@@ -47,6 +47,23 @@ def named_obstacle_sql():
     )
 
 
+# A key point's history: every change, with who made it and each field before and after. Its
+# participants are recorded with the row (m2m_fields); keypoints.services writes one row per save,
+# once the participants are set, through record_history.
+KEYPOINT_HISTORY = HistoricalRecords(
+    excluded_fields=[
+        "elements_filled", "elements_total", "missing_elements", "is_complete", "client_token",
+        "created_at", "updated_at", "named_obstacle",
+    ],
+    m2m_fields=["our_participants", "customer_participants"],
+)  # fmt: skip
+
+
+def record_history(keypoint, *, created):
+    """One history row for a key point saved with its history held back (skip_history_when_saving)."""
+    KEYPOINT_HISTORY.create_historical_record(keypoint, "+" if created else "~")
+
+
 class LeadRating(models.TextChoices):
     A = "A", _("A: budget clear, need urgent, likely to decide")
     B = "B", _("B: promising, one of the three unclear")
@@ -155,13 +172,7 @@ class KeyPoint(Archivable):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Every change, with who made it and each field before and after (the audit log reads it).
-    history = HistoricalRecords(
-        excluded_fields=[
-            "elements_filled", "elements_total", "missing_elements", "is_complete", "client_token",
-            "created_at", "updated_at", "named_obstacle",
-        ],
-        m2m_fields=["our_participants", "customer_participants"],
-    )  # fmt: skip
+    history = KEYPOINT_HISTORY
 
     class Meta:
         verbose_name = _("key point")

@@ -20,7 +20,7 @@ from customers.services import (
 )
 
 from . import tasks
-from .models import ExportStatus, KeyPoint, LedgerExport, NextStepStatus, StageChange, StageHistory
+from .models import ExportStatus, KeyPoint, LedgerExport, NextStepStatus, StageChange, StageHistory, record_history
 from .stages import STAGES, StageNumber, get_stage
 
 
@@ -58,9 +58,17 @@ def _save_keypoint(keypoint, *, our_participants, customer_participants):
         keypoint, customer_participants
     )
     keypoint.is_complete = not keypoint.missing_elements
-    keypoint.save()
-    keypoint.our_participants.set(our_participants)
-    keypoint.customer_participants.set(customer_participants)
+    created = keypoint._state.adding
+    # One history row for the save, written once the participants are set so that it holds them: not
+    # one at the save and one more for each list of participants that changed.
+    keypoint.skip_history_when_saving = True
+    try:
+        keypoint.save()
+        keypoint.our_participants.set(our_participants)
+        keypoint.customer_participants.set(customer_participants)
+    finally:
+        del keypoint.skip_history_when_saving
+    record_history(keypoint, created=created)
     return keypoint
 
 

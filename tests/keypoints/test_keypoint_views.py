@@ -28,6 +28,41 @@ def test_rep_logs_a_key_point_with_its_participants(client_for, rep, project):
     assert list(keypoint.customer_participants.all()) == [contact]
 
 
+def recorded_participants(row):
+    """The participants a history row holds: (our people, the customer's contacts)."""
+    return (
+        {link.user_id for link in row.our_participants.all()},
+        {link.contact_id for link in row.customer_participants.all()},
+    )
+
+
+def test_logging_a_key_point_records_one_history_row_holding_its_participants(client_for, rep, project):
+    contact = project.customer.contacts.get()
+    client_for(rep).post(create_url(project), common_data(project, rep, contact, **FULL_ELEMENTS[1]))
+    keypoint = KeyPoint.objects.get()
+    row = keypoint.history.get()
+    assert (row.history_type, row.history_user, row.summary) == ("+", rep, keypoint.summary)
+    assert recorded_participants(row) == ({rep.pk}, {contact.pk})
+
+
+def test_an_edit_that_changes_the_participants_records_one_row_holding_them(client_for, rep, other_rep, project):
+    keypoint = KeyPointFactory(project=project, author=rep)
+    ProjectMemberFactory(project=project, user=other_rep)
+    contact = project.customer.contacts.get()
+    other_contact = ContactFactory(customer=project.customer)
+    before = keypoint.history.count()
+    data = {
+        **common_data(project, rep, contact, summary="改过的记录", **FULL_ELEMENTS[1]),
+        "our_participants": [rep.pk, other_rep.pk],
+        "customer_participants": [other_contact.pk],
+    }
+    assert client_for(rep).post(reverse("keypoints:edit", args=[keypoint.pk]), data).status_code == 302
+    assert keypoint.history.count() == before + 1
+    row = keypoint.history.order_by("-history_id").first()
+    assert (row.history_type, row.history_user, row.summary) == ("~", rep, "改过的记录")
+    assert recorded_participants(row) == ({rep.pk, other_rep.pk}, {other_contact.pk})
+
+
 def test_the_stage_defaults_to_the_projects_current_stage(client_for, rep, project):
     project.stage = 3
     project.save()
