@@ -86,13 +86,8 @@ def _render_project(request, project, *, form=None, status=200, open_form=False,
         page_number = request.GET.get("older") or 1
     timeline = _timeline(project, page_number, saved=saved)
     next_steps, open_steps = selectors.next_steps_due(project, NEXT_STEPS_SHOWN)
-    if form is None and can_write:
-        form = KeyPointForm(
-            project=project,
-            user=request.user,
-            stage=request.GET.get("stage") if open_form else None,
-            initial={"client_token": uuid.uuid4()},
-        )
+    if form is None and can_write and open_form:
+        form = _new_keypoint_form(request, project, stage=request.GET.get("stage"))
     return render(
         request,
         "keypoints/project_detail.html",
@@ -111,7 +106,7 @@ def _render_project(request, project, *, form=None, status=200, open_form=False,
             "can_complete": permissions.can_complete(request.user, project),
             "can_reopen": permissions.can_reopen(request.user, project),
             "advance_form": AdvanceForm(project=project) if can_write else None,
-            "open_form": open_form or (form is not None and form.is_bound),
+            "open_form": open_form or form is not None,
             "form_notice": form_notice,
             "saved": saved,
             "stall": stalls.stalls_among(Project.objects.filter(pk=project.pk)).get(project.pk),
@@ -119,6 +114,10 @@ def _render_project(request, project, *, form=None, status=200, open_form=False,
         },
         status=status,
     )
+
+
+def _new_keypoint_form(request, project, *, stage=None):
+    return KeyPointForm(project=project, user=request.user, stage=stage, initial={"client_token": uuid.uuid4()})
 
 
 def _saved_keypoint(request, project):
@@ -181,7 +180,11 @@ def project_create(request, customer_pk):
 def keypoint_create(request, project_pk):
     project = permissions.get_project_for_user(request.user, project_pk, write=True)
     if request.method == "GET":
-        return redirect("projects:detail", pk=project.pk)
+        if request.htmx:
+            # The project page's closed "Log a key point" panel loads its form when it is opened.
+            context = {"project": project, "form": _new_keypoint_form(request, project)}
+            return render(request, "keypoints/project_detail.html#log_form", context)
+        return redirect(reverse("projects:detail", args=[project.pk]) + "?log=1#log-keypoint")
     form = KeyPointForm(request.POST, project=project, user=request.user)
     if "switch_stage" in request.POST:
         # Without JavaScript, choosing another stage re-renders the form with that stage's elements.

@@ -292,8 +292,9 @@ def view_name(path):
 def fields_on_pages(client, world):
     """{(method, view name): field names}, from every page of the app that answers a GET."""
     found = {}
-    for name in ALL_URLS:
-        path = url_of(name, world)
+    # The project page's log form loads when its panel is opened: read it off the page opened (?log=1).
+    paths = [url_of(name, world) for name in ALL_URLS] + [url_of("projects:detail", world) + "?log=1"]
+    for path in paths:
         response = client.get(path)
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue

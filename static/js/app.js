@@ -19,6 +19,13 @@ document.addEventListener("submit", function (event) {
 
 // Project page ------------------------------------------------------------------------------------
 
+function focusFirstField(panel) {
+  var first = panel.querySelector("input:not([type=hidden]), select, textarea");
+  if (first) {
+    first.focus({ preventScroll: true });
+  }
+}
+
 // "Log a key point" links to the page with its form open; here it opens the form in place instead,
 // and puts the cursor in the first field. "Cancel" closes it again and goes back to the button.
 document.addEventListener("click", function (event) {
@@ -37,9 +44,26 @@ document.addEventListener("click", function (event) {
     panel.hidden = false;
     toggles.forEach(function (toggle) { toggle.setAttribute("aria-expanded", "true"); });
     panel.scrollIntoView({ block: "start" });
-    var first = panel.querySelector("input:not([type=hidden]), select, textarea");
-    if (first) {
-      first.focus({ preventScroll: true });
+    var pending = panel.querySelector("[data-load]");
+    if (pending && window.htmx) {
+      // The form is not on the page yet: fetch it into the panel. Should that fail, the link's own
+      // address opens the page with the form in it.
+      if (!pending.hasAttribute("data-loading")) {
+        pending.setAttribute("data-loading", "");
+        htmx.ajax("GET", pending.getAttribute("data-load"), { target: pending, swap: "outerHTML" }).then(function () {
+          if (pending.isConnected) {
+            window.location.href = toggle.href;
+          } else {
+            focusFirstField(panel);
+          }
+        }, function () {
+          window.location.href = toggle.href;
+        });
+      }
+    } else if (pending) {
+      window.location.href = toggle.href;
+    } else {
+      focusFirstField(panel);
     }
   } else {
     panel.hidden = true;

@@ -71,7 +71,7 @@ NOT_PAGES = {
     "projects:timeline": "htmx fragment: older key points, audited as the project page's ?older= page",
     "projects:member_remove": "POST only; its button sits on the project page, audited there",
     "projects:step_remove": "POST only; its button sits on the project page, audited there",
-    "projects:keypoint_create": "GET redirects to the project page, where its form is audited (opened)",
+    "projects:keypoint_create": "GET: the project page's log form (htmx), audited on the page opened (?log=1)",
     "projects:stage_fields": "htmx fragment of the key-point form, audited inside the project page",
     "handovers:person_pick": "GET redirects to the chosen person's hand-over page",
     "notifications:open": "POST only; marks a notification read and redirects",
@@ -204,6 +204,9 @@ AUDITS = [
     ),
     Audit("opportunity list, invalid filter", "projects:list", EVERYONE, query=lambda d: {"stage": "99"}, status=400),
     Audit("project: open", "projects:detail", EVERYONE, kwargs=project(HUADONG)),
+    Audit(
+        "project: logging a key point", "projects:detail", WRITERS, kwargs=project(HUADONG), query=lambda d: {"log": 1}
+    ),
     Audit("project: on hold", "projects:detail", EVERYONE, kwargs=project(HANGZHOU)),
     Audit("project: lost", "projects:detail", EVERYONE, kwargs=project(CHENGDU)),
     Audit("project: signed", "projects:detail", EVERYONE, kwargs=project(HEFEI)),

@@ -66,7 +66,7 @@ def test_an_edit_that_changes_the_participants_records_one_row_holding_them(clie
 def test_the_stage_defaults_to_the_projects_current_stage(client_for, rep, project):
     project.stage = 3
     project.save()
-    form = client_for(rep).get(reverse("projects:detail", args=[project.pk])).context["form"]
+    form = client_for(rep).get(reverse("projects:detail", args=[project.pk]), {"log": "1"}).context["form"]
     assert form["stage"].value() == 3
     assert form.stage_def.number == 3
 
@@ -151,7 +151,7 @@ def test_htmx_stage_switch_returns_only_that_stages_elements(client_for, rep, pr
 
 
 def test_project_page_stage_select_is_wired_to_htmx(client_for, rep, project):
-    html = client_for(rep).get(reverse("projects:detail", args=[project.pk])).content.decode()
+    html = client_for(rep).get(reverse("projects:detail", args=[project.pk]), {"log": "1"}).content.decode()
     assert f'hx-get="{reverse("projects:stage_fields", args=[project.pk])}"' in html
     assert 'name="switch_stage"' in html  # the same form works without JavaScript
 

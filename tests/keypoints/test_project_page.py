@@ -91,9 +91,43 @@ def test_log_a_key_point_is_the_primary_action_ahead_of_the_timeline(client_for,
     content = html[html.index('id="main"') :]
     outside_the_form = content[: content.index('id="log-keypoint"')] + content[content.index('id="timeline"') :]
     assert outside_the_form.count("btn-primary") == 1  # the one filled primary button
-    # The form waits, closed, until asked for.
+    # The form waits, closed, until asked for: the page holds only where to load it from.
     assert re.search(r'<section[^>]*id="log-keypoint"[^>]*\bhidden\b', html)
     assert html.index('data-testid="log-keypoint"') < html.index('id="timeline"')
+    assert 'name="summary"' not in html
+    create_url = reverse("projects:keypoint_create", args=[project.pk])
+    assert f'data-load="{create_url}"' in tag(html, 'data-testid="log-form-loading"')
+
+
+def test_opening_the_panel_loads_the_form_at_the_projects_stage(
+    client_for, rep, project, django_assert_max_num_queries
+):
+    at_stage(project, StageNumber.NEEDS)
+    client = client_for(rep)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("projects:keypoint_create", args=[project.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "<html" not in html and 'id="log-keypoint"' not in html
+    assert response.context["form"]["stage"].value() == StageNumber.NEEDS
+    assert 'name="decision_process"' in html and 'name="client_token"' in html
+    assert f'action="{reverse("projects:keypoint_create", args=[project.pk])}"' in html
+    # Each load brings a fresh token: two forms opened are two records.
+    again = client.get(reverse("projects:keypoint_create", args=[project.pk]), HTTP_HX_REQUEST="true")
+    assert again.context["form"]["client_token"].value() != response.context["form"]["client_token"].value()
+
+
+def test_without_htmx_the_form_address_opens_the_page_with_the_form(client_for, rep, project):
+    response = client_for(rep).get(reverse("projects:keypoint_create", args=[project.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == f"/projects/{project.pk}/?log=1#log-keypoint"
+
+
+@pytest.mark.parametrize(("role", "status"), [("manager", 403), ("other_rep", 404)])
+def test_the_form_loads_only_for_those_who_may_log(client_for, users, other_rep, project, role, status):
+    person = other_rep if role == "other_rep" else users[role]
+    response = client_for(person).get(reverse("projects:keypoint_create", args=[project.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == status
 
 
 def test_the_log_link_opens_the_form_with_the_projects_current_stage(client_for, rep, project):
@@ -526,7 +560,8 @@ def test_the_page_reads_stage_path_next_steps_log_button_timeline_then_the_sideb
     assert positions == sorted(positions)
     path = tag(html, 'data-testid="stage-path"')
     assert 'tabindex="0"' in path and 'aria-label="Stage path"' in path
-    assert "kp-form-actions" in html  # the save button's bar, sticky at the bottom on a phone
+    # The form, once opened: the save button's bar, sticky at the bottom on a phone.
+    assert "kp-form-actions" in html_of(page(client_for(rep), project, log="1"))
 
 
 def test_the_project_page_answers_only_get(client_for, rep, project):
