@@ -426,6 +426,7 @@ class AuthorWeeks:
 
     rows: list
     people: dict
+    weeks: list  # the Mondays of the period's weeks, in order
 
     @classmethod
     def read(cls, scope):
@@ -447,7 +448,7 @@ class AuthorWeeks:
         )
         for row in rows:
             row["week"] = weeks[row["week"]]
-        return cls(rows=rows, people=_people({row["author"] for row in rows}))
+        return cls(rows=rows, people=_people({row["author"] for row in rows}), weeks=weeks)
 
     def by_author(self):
         """{author id: {"count", "complete", "within_day"}} over the whole period."""
@@ -463,8 +464,8 @@ def activity(scope, authors=None):
     authors = authors or AuthorWeeks.read(scope)
     counts = {(row["author"], row["week"]): row["count"] for row in authors.rows}
     people = authors.people
+    weeks = authors.weeks
     authors = sorted(people.values(), key=lambda person: (str(person), person.pk))
-    weeks = list(_weeks(scope.start, scope.end))
     labels = [formats.date_format(week, "MONTH_DAY_FORMAT") for week in weeks]
 
     def link(author, week):
