@@ -47,6 +47,24 @@ def own_projects(user, projects=None):
     return projects.filter(Q(owner=user) | Q(pk__in=ProjectMember.objects.filter(user=user).values("project")))
 
 
+def _longest_stalled(projects, now, thresholds):
+    """The first LIMIT stalled projects, the longest quiet first. Every stalled project is read to be
+    ordered: ranked on ids alone, so that narrow rows go through the sort, then the few are read."""
+    ranked = list(
+        stalls.stalled(projects, now, thresholds).order_by("quiet_since", "pk").values_list("pk", flat=True)[:LIMIT]
+    )
+    found = (
+        Project.objects.filter(pk__in=ranked)
+        .annotate(quiet_since=stalls.quiet_since())
+        .select_related("customer", "owner")
+        .in_bulk()
+    )
+    stalled = [found[pk] for pk in ranked if pk in found]
+    for project in stalled:
+        project.stall = stalls.Stall(days=(now - project.quiet_since).days, threshold=thresholds[project.stage])
+    return stalled
+
+
 def my_day(user, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -61,13 +79,7 @@ def my_day(user, now=None):
     visible = resolved_scope(user)
     projects = own_projects(user, visible[0] if visible else None)
     thresholds = stalls.thresholds()
-    stalled = list(
-        stalls.stalled(projects, now, thresholds)
-        .select_related("customer", "owner")
-        .order_by("quiet_since", "pk")[:LIMIT]
-    )
-    for project in stalled:
-        project.stall = stalls.Stall(days=(now - project.quiet_since).days, threshold=thresholds[project.stage])
+    stalled = _longest_stalled(projects, now, thresholds)
     return {
         "overdue": list(steps.filter(next_step_due__lt=today)[:LIMIT]),
         "today": list(steps.filter(next_step_due=today)[:LIMIT]),
