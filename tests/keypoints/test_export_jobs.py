@@ -319,6 +319,14 @@ def test_seeing_a_finished_export_marks_it_read_and_no_other(client_for, rep, ot
     assert LedgerExport.objects.get(pk=job.pk).read_at == read[job.pk]
 
 
+def test_an_export_seen_in_two_tabs_at_once_keeps_the_moment_it_was_first_read(rep, records):
+    job = run(start(rep))
+    second_tab = LedgerExport.objects.get(pk=job.pk)  # read before the first tab marked it
+    first = services.ledger_export_mark_read(job=LedgerExport.objects.get(pk=job.pk)).read_at
+    services.ledger_export_mark_read(job=second_tab)
+    assert LedgerExport.objects.get(pk=job.pk).read_at == first
+
+
 def test_an_unfinished_export_seen_is_not_read(client_for, rep, records):
     job = start(rep)
     client_for(rep).get(reverse("keypoints:export_status", args=[job.pk]))

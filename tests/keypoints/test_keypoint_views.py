@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from keypoints import services
 from keypoints.models import KeyPoint, NextStepStatus
 from tests.factories import ContactFactory, KeyPointFactory, ProjectMemberFactory
 
@@ -198,6 +199,15 @@ def test_next_step_done_toggle(client_for, rep, project):
     client.post(reverse("keypoints:next_step", args=[keypoint.pk]), {"done": "0"})
     keypoint.refresh_from_db()
     assert keypoint.next_step_status == NextStepStatus.OPEN and keypoint.next_step_done_at is None
+
+
+def test_ticking_a_next_step_changes_only_the_next_step(rep, project):
+    # The copy ticked was read before someone else edited the record: their edit stays.
+    keypoint = KeyPointFactory(project=project, author=rep, summary="原来的纪要")
+    KeyPoint.objects.filter(pk=keypoint.pk).update(summary="同事改过的纪要")
+    services.next_step_set_done(keypoint=keypoint, actor=rep, done=True)
+    keypoint.refresh_from_db()
+    assert (keypoint.summary, keypoint.next_step_status) == ("同事改过的纪要", NextStepStatus.DONE)
 
 
 def test_open_next_steps_are_listed_on_the_project_page(client_for, rep, project):

@@ -67,6 +67,16 @@ def test_the_newest_contract_gives_the_signed_value(project, rep):
     assert (project.signed_amount, project.signed_on) == (Decimal("700000"), date(2024, 5, 2))
 
 
+def test_contracts_written_in_bulk_sign_the_project_once_synced(project, rep):
+    # As the import writes key points: in bulk, without the service, then the outcome is synced.
+    contract = contract_keypoint(project)
+    Project.objects.filter(pk=project.pk).update(signed_amount=None, signed_on=None)
+    project.refresh_from_db()
+    services.sync_outcome(project)
+    project.refresh_from_db()
+    assert (project.signed_amount, project.signed_on) == (contract.signed_amount, contract.signing_date)
+
+
 def test_signed_project_shows_its_signed_amount_instead_of_the_budget(client_for, rep, project):
     contract_keypoint(project)
     html = client_for(rep).get(reverse("projects:detail", args=[project.pk]), HTTP_ACCEPT_LANGUAGE="en").content
