@@ -271,3 +271,16 @@ def test_pages_make_a_constant_number_of_queries(client, lead, django_assert_max
         assert client.get(reverse("imports:list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("imports:detail", args=[job.pk])).status_code == 200
+
+
+def test_row_counts_read_in_the_singular_and_plural_of_the_page_language(client, lead):
+    client.force_login(lead)
+    upload_file(client, guide_data())  # one row on each of its two sheets
+    job = ImportJob.objects.get()
+    url = reverse("imports:detail", args=[job.pk])
+    english = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert "Sheet “客户基础信息” · 1 row<" in english and " · 2 rows · " in english
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING, rows_done=1, rows_total=1)
+    assert "1 of 1 row read." in client.get(url, headers={"accept-language": "en"}).content.decode()
+    chinese = client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
+    assert "已读取 1 / 1 行。" in chinese
