@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from customers import permissions as customer_permissions
@@ -40,7 +41,9 @@ class MappingForm(forms.Form):
             )
             self.initial.setdefault(kind_field, kind)
             mapping = sheet["mapping"] if kind == sheet["kind"] else [key or "" for key in guess(kind, sheet["header"])]
-            choices = [("", _("— not imported —"))] + [(column.key, column.label) for column in COLUMNS.get(kind, ())]
+            choices = [("", _("— not imported —"))] + [
+                (column.key, capfirst(column.label)) for column in COLUMNS.get(kind, ())
+            ]
             columns = []
             for column_index, header in enumerate(sheet["header"]):
                 name = f"map-{index}-{column_index}"

@@ -7,6 +7,7 @@ import re
 from urllib.parse import quote
 
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -32,7 +33,7 @@ def _header(columns, keys):
     for key in keys:
         column = by_key[key]
         guide_word = next((word for word in column.synonyms if _CJK.search(word)), None)
-        header.append(guide_word if chinese and guide_word else str(column.label))
+        header.append(guide_word if chinese and guide_word else capfirst(str(column.label)))
     return header
 
 

@@ -284,3 +284,16 @@ def test_row_counts_read_in_the_singular_and_plural_of_the_page_language(client,
     assert "1 of 1 row read." in client.get(url, headers={"accept-language": "en"}).content.decode()
     chinese = client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
     assert "已读取 1 / 1 行。" in chinese
+
+
+def test_english_column_names_begin_with_a_capital_in_the_choices_and_the_template(client, lead):
+    client.force_login(lead)
+    upload_file(client, guide_data())
+    job = ImportJob.objects.get()
+    context = client.get(reverse("imports:detail", args=[job.pk]), headers={"accept-language": "en"}).context
+    form = context["mapping"] or context["remap"]
+    labels = [str(label) for _key, label in form.fields["map-0-0"].choices[1:]]
+    assert "Legal name" in labels and all(label[0].isupper() for label in labels)
+    template = client.get(reverse("imports:template"), headers={"accept-language": "en"})
+    header = [cell.value for cell in next(load_workbook(io.BytesIO(template.content)).worksheets[0].iter_rows())]
+    assert "Legal name" in header and all(str(name)[0].isupper() for name in header)
