@@ -77,6 +77,25 @@ def test_contracts_written_in_bulk_sign_the_project_once_synced(project, rep):
     assert (project.signed_amount, project.signed_on) == (contract.signed_amount, contract.signing_date)
 
 
+def test_syncing_writes_only_the_outcome_of_a_project_read_before_a_change(project, rep):
+    contract = contract_keypoint(project)
+    Project.objects.filter(pk=project.pk).update(signed_amount=None, signed_on=None)
+    stale = Project.objects.get(pk=project.pk)
+    Project.objects.filter(pk=project.pk).update(name="改过名的项目")
+    services.sync_outcome(stale)
+    project.refresh_from_db()
+    assert (project.name, project.signed_amount) == ("改过名的项目", contract.signed_amount)
+
+
+def test_of_two_contracts_signed_and_logged_at_the_same_moment_the_later_recorded_counts(project, rep):
+    first = contract_keypoint(project)
+    contract_keypoint(
+        project, contract_number="HT-2024-032", signed_amount=Decimal("700000"), occurred_at=first.occurred_at
+    )
+    project.refresh_from_db()
+    assert project.signed_amount == Decimal("700000")
+
+
 def test_signed_project_shows_its_signed_amount_instead_of_the_budget(client_for, rep, project):
     contract_keypoint(project)
     html = client_for(rep).get(reverse("projects:detail", args=[project.pk]), HTTP_ACCEPT_LANGUAGE="en").content
