@@ -72,7 +72,7 @@ def create_url(w, url_name):
 
 
 def rendered_token(client, url, field, page=None):
-    """The token the form page renders (the key point's form sits on the project page)."""
+    """The token the form page renders (the key point's form sits on the project page, opened)."""
     html = client.get(page or url).content.decode()
     found = re.search(rf'name="{field}" value="([0-9a-f-]{{36}})"', html)
     assert found, f"no {field} on {page or url}"
@@ -80,7 +80,9 @@ def rendered_token(client, url, field, page=None):
 
 
 def token_page(w, url_name):
-    return reverse("projects:detail", args=[w["project"].pk]) if url_name == "projects:keypoint_create" else None
+    if url_name == "projects:keypoint_create":
+        return reverse("projects:detail", args=[w["project"].pk]) + "?log=1"
+    return None
 
 
 @pytest.mark.parametrize("url_name", list(CREATES))
