@@ -336,11 +336,7 @@ def attention(scope):
     thresholds = stalls.thresholds()
     stalled = stalls.stalled(scope.projects, scope.now, thresholds)
     first_pks, stalled_count = first_with_count(stalled.order_by("quiet_since", "pk"), LIST_LIMIT)
-    # The few listed, with what the list shows of them: by pk, in the order found.
-    found = stalled.filter(pk__in=first_pks).select_related("customer", "owner").in_bulk()
-    first_stalled = [found[pk] for pk in first_pks if pk in found]
-    for project in first_stalled:
-        project.stall = stalls.Stall(days=(scope.now - project.quiet_since).days, threshold=thresholds[project.stage])
+    first_stalled = selectors.stalled_listed(first_pks, scope.now, thresholds)
     overdue = scope.keypoints.filter(
         project__status=ProjectStatus.OPEN, next_step_status=NextStepStatus.OPEN, next_step_due__lt=scope.today
     )

@@ -47,22 +47,20 @@ def own_projects(user, projects=None):
     return projects.filter(Q(owner=user) | Q(pk__in=ProjectMember.objects.filter(user=user).values("project")))
 
 
-def _longest_stalled(projects, now, thresholds):
-    """The first LIMIT stalled projects, the longest quiet first. Every stalled project is read to be
-    ordered: ranked on ids alone, so that narrow rows go through the sort, then the few are read."""
-    ranked = list(
-        stalls.stalled(projects, now, thresholds).order_by("quiet_since", "pk").values_list("pk", flat=True)[:LIMIT]
-    )
+def stalled_listed(pks, now, thresholds):
+    """The stalled projects ranked by these pks, in their order, with what a list shows of them: customer,
+    owner and how long quiet. Every stalled project is read to be ranked, so the ranking reads ids alone
+    (narrow rows through the sort) and only the few listed are read whole, here."""
     found = (
-        Project.objects.filter(pk__in=ranked)
+        Project.objects.filter(pk__in=pks)
         .annotate(quiet_since=stalls.quiet_since())
         .select_related("customer", "owner")
         .in_bulk()
     )
-    stalled = [found[pk] for pk in ranked if pk in found]
-    for project in stalled:
+    listed = [found[pk] for pk in pks if pk in found]
+    for project in listed:
         project.stall = stalls.Stall(days=(now - project.quiet_since).days, threshold=thresholds[project.stage])
-    return stalled
+    return listed
 
 
 def my_day(user, now=None):
@@ -79,7 +77,8 @@ def my_day(user, now=None):
     visible = resolved_scope(user)
     projects = own_projects(user, visible[0] if visible else None)
     thresholds = stalls.thresholds()
-    stalled = _longest_stalled(projects, now, thresholds)
+    ranked = stalls.stalled(projects, now, thresholds).order_by("quiet_since", "pk").values_list("pk", flat=True)
+    stalled = stalled_listed(list(ranked[:LIMIT]), now, thresholds)
     return {
         "overdue": list(steps.filter(next_step_due__lt=today)[:LIMIT]),
         "today": list(steps.filter(next_step_due=today)[:LIMIT]),

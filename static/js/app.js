@@ -45,25 +45,24 @@ document.addEventListener("click", function (event) {
     toggles.forEach(function (toggle) { toggle.setAttribute("aria-expanded", "true"); });
     panel.scrollIntoView({ block: "start" });
     var pending = panel.querySelector("[data-load]");
-    if (pending && window.htmx) {
-      // The form is not on the page yet: fetch it into the panel. Should that fail, the link's own
-      // address opens the page with the form in it.
-      if (!pending.hasAttribute("data-loading")) {
-        pending.setAttribute("data-loading", "");
-        htmx.ajax("GET", pending.getAttribute("data-load"), { target: pending, swap: "outerHTML" }).then(function () {
-          if (pending.isConnected) {
-            window.location.href = toggle.href;
-          } else {
-            focusFirstField(panel);
-          }
-        }, function () {
-          window.location.href = toggle.href;
-        });
-      }
-    } else if (pending) {
-      window.location.href = toggle.href;
-    } else {
+    if (!pending) {
       focusFirstField(panel);
+    } else if (!pending.hasAttribute("data-loading")) {
+      // The form is not on the page yet: fetch it into the panel. Should that fail (or htmx be
+      // missing), the link's own address opens the page with the form in it.
+      pending.setAttribute("data-loading", "");
+      var reload = function () { window.location.href = toggle.href; };
+      if (!window.htmx) {
+        reload();
+        return;
+      }
+      htmx.ajax("GET", pending.getAttribute("data-load"), { target: pending, swap: "outerHTML" }).then(function () {
+        if (pending.isConnected) {
+          reload();
+        } else {
+          focusFirstField(panel);
+        }
+      }, reload);
     }
   } else {
     panel.hidden = true;
