@@ -104,6 +104,7 @@ if BENCH:
     MIDDLEWARE.insert(0, "salesrecord.bench.QueryCountMiddleware")
 # An empty filter filters nothing: its choice reads 全部 / All (model choices: salesrecord.forms).
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
+FORM_RENDERER = "salesrecord.renderers.WidgetRenderer"
 WSGI_APPLICATION = "salesrecord.wsgi.application"
 
 TEMPLATES = [
