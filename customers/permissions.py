@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from accounts.models import Role
@@ -205,7 +205,9 @@ def team_candidates():
 
 def owner_filter_choices(user):
     """Owners a user may filter by: only owners of customers they can see."""
-    return get_user_model().objects.filter(owned_customers__in=visible_customers(user)).distinct()
+    # Whether each person owns one (an index lookup per person), not every visible customer's owner
+    # made distinct.
+    return get_user_model().objects.filter(Exists(visible_customers(user).filter(owner=OuterRef("pk"))))
 
 
 def project_owner_choices(user):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from customers import stalls
-from customers.models import Project, ProjectStatus
+from customers.models import Project, ProjectStatus, StallSetting
 from keypoints.models import KeyPoint
 from tests.factories import KeyPointFactory, ProjectFactory
 
@@ -25,11 +25,16 @@ def project(rep_customer):
 
 
 def is_stalled(project):
-    return stalls.stalled(Project.objects.filter(pk=project.pk), NOW).exists()
+    stalled = stalls.stalled(Project.objects.filter(pk=project.pk), NOW).exists()
+    # A page of rows reads the rule the other way round (stalls_among): both agree at every edge.
+    assert (project.pk in stalls.stalls_among(Project.objects.filter(pk=project.pk), NOW)) is stalled
+    return stalled
 
 
 def quiet_since(project):
-    return stalls.stalled(Project.objects.filter(pk=project.pk), NOW).get().quiet_since
+    since = stalls.stalled(Project.objects.filter(pk=project.pk), NOW).get().quiet_since
+    assert stalls.stalls_among(Project.objects.filter(pk=project.pk), NOW)[project.pk].days == (NOW - since).days
+    return since
 
 
 def test_a_project_silent_past_its_threshold_is_stalled_since_it_entered_its_stage(project):
@@ -82,6 +87,8 @@ def test_only_open_projects_stall(project, status):
 def test_a_stage_whose_threshold_is_zero_is_not_checked(project):
     assert not stalls.stalled(Project.objects.filter(pk=project.pk), NOW, days={1: 0}).exists()
     assert not stalls.stalled(Project.objects.filter(pk=project.pk), NOW, days={}).exists()
+    StallSetting.objects.update_or_create(stage=1, defaults={"days": 0})
+    assert stalls.stalls_among(Project.objects.filter(pk=project.pk), NOW) == {}
 
 
 def test_the_escalation_factor_doubles_the_threshold(project):
@@ -95,3 +102,12 @@ def test_stalls_among_tells_the_days_and_threshold_of_each(project, rep_customer
     moving = ProjectFactory(customer=rep_customer)
     found = stalls.stalls_among(Project.objects.filter(pk__in=[project.pk, moving.pk]), NOW)
     assert found == {project.pk: stalls.Stall(days=30, threshold=LIMIT)}
+
+
+def test_stalls_among_reads_a_changed_threshold(project, rep_customer):
+    StallSetting.objects.update_or_create(stage=1, defaults={"days": 31})
+    assert stalls.stalls_among(Project.objects.filter(pk=project.pk), NOW) == {}
+    StallSetting.objects.update_or_create(stage=1, defaults={"days": 29})
+    assert stalls.stalls_among(Project.objects.filter(pk=project.pk), NOW) == {
+        project.pk: stalls.Stall(days=30, threshold=29)
+    }
