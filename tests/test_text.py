@@ -88,3 +88,25 @@ def test_an_empty_filter_choice_reads_all(client, admin, url, lang, label):
     html = client.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
     assert f'<option value="" selected>{label}</option>' in html
     assert "---------" not in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_display_filter_says_what_get_display_says_in_the_request_language(language):
+    from customers.models import Project, ProjectStatus
+    from keypoints.models import KeyPoint
+
+    template = Template(
+        '{% load salesrecord %}{{ keypoint|display:"method" }}|{{ project|display:"status" }}'
+        '|{{ odd|display:"status" }}'
+    )
+    keypoint = KeyPoint(method=KeyPoint._meta.get_field("method").choices[1][0])
+    project = Project(status=ProjectStatus.ON_HOLD)
+    odd = Project(status="<retired>")  # a value no longer among the choices reads as stored, escaped
+    with translation.override(language):
+        assert template.render(Context({"keypoint": keypoint, "project": project, "odd": odd})) == (
+            f"{keypoint.get_method_display()}|{project.get_status_display()}|&lt;retired&gt;"
+        )
+    with translation.override("en"):
+        english = project.get_status_display()
+    with translation.override("zh-hans"):
+        assert project.get_status_display() != english  # the check above compares two real translations
