@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
+from customers.models import Project
 from customers.permissions import get_in_scope, sees_every_customer, visible_customers
 
 from .models import KeyPoint
@@ -12,7 +13,11 @@ def visible_keypoints(user):
     if sees_every_customer(user):
         # Every live key point (archiving a customer or project archives its key points): no join.
         return KeyPoint.objects.all()
-    return KeyPoint.objects.filter(project__customer__in=visible_customers(user))
+    # Through the projects of the customers they see (a rep's few hundred): PostgreSQL then reads those
+    # projects' key points by the project index. Joined to the customer instead, it walked the whole ledger
+    # newest first and tested each row against the list of customers, a hundred comparisons a row.
+    projects = Project.all_objects.filter(customer__in=visible_customers(user)).values("pk")
+    return KeyPoint.objects.filter(project__in=projects)
 
 
 def get_keypoint_for_user(user, pk, write=False, include_archived=False):
