@@ -3,7 +3,6 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from customers.forms import ProjectForm
 from customers.models import Project, ProjectStatus
 from customers.views import form_page
 from salesrecord import once
+from salesrecord.paging import RankedPaginator
 
 from . import exports, paging, review, selectors, services, timeliness
 from . import permissions as keypoint_permissions
@@ -43,7 +43,7 @@ def project_list(request):
     if not project_filter.is_valid():
         context = {"filter": project_filter, "page": None, "sort": project_filter.sort}
         return render(request, "keypoints/project_list.html", context, status=400)
-    page = Paginator(project_filter.qs, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = RankedPaginator(project_filter.qs, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     found = stalls.stalls_among(Project.objects.filter(pk__in=[project.pk for project in page.object_list]), now)
     for project in page.object_list:
