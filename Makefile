@@ -4,8 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # Four workers on a 2-core machine: the browser tests and live servers leave a worker waiting on
-# another process much of the time (PYTEST_ARGS= runs it in one process).
-PYTEST_ARGS ?= -n 4
+# another process much of the time (PYTEST_ARGS= runs it in one process). Work stealing: a worker that
+# runs out takes tests queued for another, so the slow browser tests at the end do not run one by one.
+PYTEST_ARGS ?= -n 4 --dist worksteal
 export PYTHON
 
 .PHONY: run test venv lint format messages worker backup restore bench bench-export bench-import mutants clean
