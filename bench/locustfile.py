@@ -2,8 +2,13 @@
 
 Read from the environment, written by bench/run.py:
 - BENCH_PAGES: a JSON file {"pages": {name: path}, "users": [username, ...], "password": ...};
-- BENCH_QUERIES: where to write each page's SQL queries per request (the app's X-Queries header) and
-  each page's HTTP statuses, when the run stops.
+- BENCH_QUERIES: where to write, when the run stops, each page's SQL queries per request (the app's
+  X-Queries header), HTTP statuses, response times and failures, and how long the run lasted. Locust's
+  own CSV is rewritten only every second or two, so it misses the requests of the run's last moments:
+  bench/run.py reads this file instead;
+- BENCH_SECONDS: how long the run lasts at least. It goes on past that until every page has
+  answered 200 at least once (locust's --run-time, set by bench/run.py, caps it), so that a short run on
+  a busy machine, where the logins take most of it, still measures every page.
 
 Each simulated person is logged in as every role (admin, lead, manager, rep) and visits every page
 in turn as one role, then as the next, starting at a different place: every page is measured as
@@ -15,9 +20,11 @@ import json
 import os
 import random
 import re
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import gevent
 from locust import HttpUser, between, events, task
 from locust.clients import HttpSession
 
@@ -27,10 +34,16 @@ PAGES = list(CONFIG["pages"].items())
 ANSWERS = {"home": (200, 302)}
 QUERIES = defaultdict(list)
 STATUSES = defaultdict(Counter)
+TIMES = defaultdict(list)
+FAILURES = Counter()
+RUN = {}
 
 
 @events.request.add_listener
-def count_queries(request_type, name, response, exception, **kwargs):
+def count_queries(request_type, name, response_time, response, exception, **kwargs):
+    TIMES[name].append(response_time)
+    if exception is not None:
+        FAILURES[name] += 1
     if response is None:
         return
     STATUSES[name][str(response.status_code)] += 1
@@ -39,10 +52,37 @@ def count_queries(request_type, name, response, exception, **kwargs):
         QUERIES[name].append(int(queries))
 
 
+@events.test_start.add_listener
+def stop_once_every_page_is_answered(environment, **kwargs):
+    seconds = float(os.environ["BENCH_SECONDS"])
+    started = RUN["started"] = time.monotonic()
+
+    def watch():
+        while time.monotonic() - started < seconds or not every_page_answered():
+            gevent.sleep(0.5)
+        environment.runner.quit()
+
+    gevent.spawn(watch)
+
+
+def every_page_answered():
+    """Every page has answered 200 at least once (a manager's home, a redirect, is not enough)."""
+    return all(STATUSES[name]["200"] for name in CONFIG["pages"])
+
+
 @events.quitting.add_listener
 def write_counts(environment, **kwargs):
     with open(os.environ["BENCH_QUERIES"], "w", encoding="utf-8") as out:
-        json.dump({"queries": QUERIES, "statuses": STATUSES}, out)
+        json.dump(
+            {
+                "queries": QUERIES,
+                "statuses": STATUSES,
+                "times_ms": TIMES,
+                "failures": FAILURES,
+                "seconds": time.monotonic() - RUN.get("started", time.monotonic()),
+            },
+            out,
+        )
 
 
 class Person(HttpUser):

@@ -19,8 +19,8 @@ Results also go to var/bench/results-<scale>.json.
 """
 
 import argparse
-import csv
 import json
+import math
 import os
 import secrets
 import signal
@@ -197,6 +197,9 @@ def drive(port, paths, seconds, people, out_dir, log):
     config.write_text(json.dumps({"pages": paths, "users": users, "password": BENCH_PASSWORD}), encoding="utf-8")
     counts_file = out_dir / "queries.json"
     prefix = out_dir / "locust"
+    # The run lasts `seconds`, then until every page has answered once (bench/locustfile.py); this cap
+    # ends it if a page never answers, and the report shows that page with no answer.
+    cap = seconds + max(120, seconds)
     log(f"locust: {people} people at once, each logged in as every role, {seconds} s…")
     with open(out_dir / "locust.log", "w", encoding="utf-8") as locust_log:
         subprocess.run(
@@ -210,7 +213,7 @@ def drive(port, paths, seconds, people, out_dir, log):
                 "--spawn-rate",
                 str(people),
                 "--run-time",
-                f"{seconds}s",
+                f"{cap}s",
                 "--stop-timeout",
                 "120",
                 "--host",
@@ -221,29 +224,39 @@ def drive(port, paths, seconds, people, out_dir, log):
                 "--loglevel",
                 "WARNING",
             ],
-            env={**os.environ, "BENCH_PAGES": str(config), "BENCH_QUERIES": str(counts_file)},
+            env={
+                **os.environ,
+                "BENCH_PAGES": str(config),
+                "BENCH_QUERIES": str(counts_file),
+                "BENCH_SECONDS": str(seconds),
+            },
             check=False,
             stdout=subprocess.DEVNULL,
             stderr=locust_log,
         )
     counts = json.loads(counts_file.read_text(encoding="utf-8"))
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as stats_file:
-        stats = {row["Name"]: row for row in csv.DictReader(stats_file)}
     results = {}
     for name in paths:
-        row = stats.get(name)
+        times = sorted(counts["times_ms"].get(name, []))
         queries = counts["queries"].get(name, [])
         results[name] = {
-            "requests": int(row["Request Count"]) if row else 0,
-            "failures": int(row["Failure Count"]) if row else 0,
-            "p50_ms": float(row["50%"]) if row else None,
-            "p95_ms": float(row["95%"]) if row else None,
-            "rps": float(row["Requests/s"]) if row else 0.0,
+            "requests": len(times),
+            "failures": counts["failures"].get(name, 0),
+            "p50_ms": percentile(times, 50),
+            "p95_ms": percentile(times, 95),
+            "rps": len(times) / counts["seconds"] if counts["seconds"] else 0.0,
             "queries": statistics.median(queries) if queries else None,
             "queries_range": [min(queries), max(queries)] if queries else None,
             "statuses": counts["statuses"].get(name, {}),
         }
     return results
+
+
+def percentile(ordered, p):
+    """The nearest-rank percentile of ordered figures: the smallest that p percent of them do not exceed."""
+    if not ordered:
+        return None
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def time_scans():
