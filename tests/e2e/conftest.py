@@ -8,10 +8,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.db.models import Q
+from django.test import override_settings
 
 from accounts.models import Role, User
 from customers.models import Customer
 from keypoints.management.commands.seed_demo import DEMO_PASSWORD
+from tests import snapshot
+from tests.conftest import FAST_PASSWORD_HASHERS
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls under a
 # running loop unless told that this is deliberate.
@@ -68,12 +71,25 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": DEFAULT_LOCALE}
 
 
-@pytest.fixture
-def demo_data(transactional_db, live_server):
-    """The demo users and customers, committed, so that the live server sees them; and a first
-    reminder scan, as `make run` does."""
+def seed_demo():
+    """The demo users and customers, and a first reminder scan, as `make run` does."""
     call_command("seed_demo", stdout=io.StringIO())
     call_command("run_reminders", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def demo_rows(django_db_setup, django_db_blocker):
+    """The demo's rows, seeded once per worker and read back (the seeding is rolled back). Seeded
+    before any test's settings apply: the passwords are hashed as every test checks them."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        return snapshot.taken(seed_demo)
+
+
+@pytest.fixture
+def demo_data(transactional_db, live_server, demo_rows):
+    """The demo data, committed, so that the live server sees them: the rows seeded once per worker,
+    written back for each test, which then changes them as it likes."""
+    snapshot.restore(demo_rows)
 
 
 @pytest.fixture
