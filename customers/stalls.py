@@ -22,6 +22,12 @@ def thresholds():
     return days
 
 
+def cutoff(now, limit, factor=1):
+    """The moment before which silence in a stage of `limit` days (times `factor`) is a stall; None
+    when the stage is not checked (a limit of 0)."""
+    return now - datetime.timedelta(days=factor * limit) if limit else None
+
+
 def _keypoints():
     # Every key point, archived ones too: a project's silence has always been read from all its records.
     return Project._meta.get_field("keypoints").related_model.all_objects
@@ -44,12 +50,12 @@ def stalled_condition(now=None, days=None, factor=1):
     days = thresholds() if days is None else days
     stalled = Q(pk__in=[])
     for stage, limit in days.items():
-        if limit:
-            cutoff = now - datetime.timedelta(days=factor * limit)
+        edge = cutoff(now, limit, factor)
+        if edge is not None:
             # The projects that spoke in this stage since its cutoff: one short range of keypoints' stage,
             # occurred_at index, read once (not once per project).
-            spoken = _keypoints().filter(stage=stage, occurred_at__gte=cutoff).values("project_id")
-            stalled |= Q(stage=stage, stage_entered_at__lt=cutoff) & ~Q(pk__in=spoken)
+            spoken = _keypoints().filter(stage=stage, occurred_at__gte=edge).values("project_id")
+            stalled |= Q(stage=stage, stage_entered_at__lt=edge) & ~Q(pk__in=spoken)
     return Q(status=ProjectStatus.OPEN) & stalled
 
 
@@ -81,6 +87,7 @@ def stalls_among(projects, now=None):
     found = {}
     for pk, stage, since in rows.values_list("pk", "stage", "quiet_since"):
         limit = days.get(stage)
-        if limit and since < now - datetime.timedelta(days=limit):
+        edge = cutoff(now, limit)
+        if edge is not None and since < edge:
             found[pk] = Stall(days=(now - since).days, threshold=limit)
     return found
