@@ -1,8 +1,9 @@
 import functools
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 
 from salesrecord import text
 
@@ -42,6 +43,26 @@ def display(obj, field_name):
     labels are kept lazy, so each renders in the language of the request."""
     value = getattr(obj, field_name)
     return _choice_labels(type(obj), field_name).get(value, value)
+
+
+@register.filter
+def recorded_after(days):
+    """{{ keypoint.recorded_days_later|recorded_after }}: when, after its event, a key point was written,
+    in calendar days, read under the header "Recorded". A filter, not an included template: the ledger
+    says it on each of its rows."""
+    if days == 0:
+        return gettext("the same day")
+    if days == 1:
+        return gettext("the next day")
+    return ngettext("%(days)s day later", "%(days)s days later", days) % {"days": days}
+
+
+@register.filter
+def stall_badge(stall):
+    """{{ project.stall|stall_badge }}: a stalled project's badge, its days quiet against its stage's
+    threshold (a customers.stalls.Stall). Lists show it on each stalled row."""
+    label = gettext("Stalled %(days)s days (limit %(threshold)s)") % {"days": stall.days, "threshold": stall.threshold}
+    return format_html('<span class="badge text-bg-danger stall-badge" data-testid="stall-badge">{}</span>', label)
 
 
 @register.filter(needs_autoescape=True)
