@@ -24,67 +24,67 @@ def _lock_with_the_admins(user):
     return locked, others
 
 
-@transaction.atomic
 def user_create(*, user, password, actor):
     """A new colleague with a first password they change themselves."""
-    user.set_password(password)
-    user._history_user = actor
-    user.save()
-    return user
+    with transaction.atomic():
+        user.set_password(password)
+        user._history_user = actor
+        user.save()
+        return user
 
 
-@transaction.atomic
 def user_update(*, user, role, display_name, email, actor, seen=None):
     """Name, email and role, unless someone changed the account since the version the form showed
     (seen). An admin cannot take the admin role from the team's last admin."""
-    locked, other_admins = _lock_with_the_admins(user)
-    # Checked once the rows are locked, in the order _lock_with_the_admins takes them.
-    versions.lock_unchanged(locked, seen)
-    demoted = locked.role == Role.ADMIN and role != Role.ADMIN and locked.is_active
-    if demoted and not other_admins:
-        raise ValidationError(_("The team needs at least one active admin: make someone else admin first."))
-    locked.role, locked.display_name, locked.email = role, display_name, email
-    locked._history_user = actor
-    locked.save(update_fields=["role", "display_name", "email"])
-    return locked
+    with transaction.atomic():
+        locked, other_admins = _lock_with_the_admins(user)
+        # Checked once the rows are locked, in the order _lock_with_the_admins takes them.
+        versions.lock_unchanged(locked, seen)
+        demoted = locked.role == Role.ADMIN and role != Role.ADMIN and locked.is_active
+        if demoted and not other_admins:
+            raise ValidationError(_("The team needs at least one active admin: make someone else admin first."))
+        locked.role, locked.display_name, locked.email = role, display_name, email
+        locked._history_user = actor
+        locked.save(update_fields=["role", "display_name", "email"])
+        return locked
 
 
-@transaction.atomic
 def set_password(*, user, password, actor):
     """A new password set by an admin; the person's open sessions end with the old one (Django
     checks each session against the password it was opened with), and a lockout is lifted."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    locked.set_password(password)
-    locked.save(update_fields=["password"])
-    axes_reset(username=locked.username)
-    return locked
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(password)
+        locked.save(update_fields=["password"])
+        axes_reset(username=locked.username)
+        return locked
 
 
-@transaction.atomic
 def deactivate(*, user, actor):
     """Access ends at once: an inactive user's session no longer authenticates on its next request
     (ModelBackend refuses inactive users). What they held stays theirs until handed over."""
-    if user.pk == actor.pk:
-        raise ValidationError(_("You cannot deactivate your own account."))
-    locked, other_admins = _lock_with_the_admins(user)
-    if not locked.is_active:
-        return locked
-    if locked.role == Role.ADMIN and not other_admins:
-        raise ValidationError(_("The team needs at least one active admin."))
-    locked.is_active = False
-    locked._history_user = actor
-    locked.save(update_fields=["is_active"])
-    return locked
-
-
-@transaction.atomic
-def reactivate(*, user, actor):
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if not locked.is_active:
-        locked.is_active = True
+    with transaction.atomic():
+        if user.pk == actor.pk:
+            raise ValidationError(_("You cannot deactivate your own account."))
+        locked, other_admins = _lock_with_the_admins(user)
+        if not locked.is_active:
+            return locked
+        if locked.role == Role.ADMIN and not other_admins:
+            raise ValidationError(_("The team needs at least one active admin."))
+        locked.is_active = False
         locked._history_user = actor
         locked.save(update_fields=["is_active"])
-    return locked
+        return locked
+
+
+def reactivate(*, user, actor):
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            locked.is_active = True
+            locked._history_user = actor
+            locked.save(update_fields=["is_active"])
+        return locked
 
 
 def unlock(*, user, actor):

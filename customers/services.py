@@ -54,59 +54,59 @@ def _save_customer(customer):
     return customer
 
 
-@transaction.atomic
 def customer_create(*, customer, actor):
     """Save a new customer. A rep's new customer is theirs; admin and lead choose an owner."""
-    if actor.role == Role.REP or customer.owner_id is None:
-        customer.owner = actor
-    customer.created_by = actor
-    return _save_customer(customer)
+    with transaction.atomic():
+        if actor.role == Role.REP or customer.owner_id is None:
+            customer.owner = actor
+        customer.created_by = actor
+        return _save_customer(customer)
 
 
-@transaction.atomic
 def customer_update(*, customer, actor, seen=None):
     """Save a customer's profile, unless someone saved it since the version the form showed (seen)."""
-    versions.lock_unchanged(customer, seen)
-    return _save_customer(customer)
+    with transaction.atomic():
+        versions.lock_unchanged(customer, seen)
+        return _save_customer(customer)
 
 
-@transaction.atomic
 def contact_save(*, contact, actor, seen=None):
-    versions.lock_unchanged(contact, seen)
-    contact.save()
-    return contact
+    with transaction.atomic():
+        versions.lock_unchanged(contact, seen)
+        contact.save()
+        return contact
 
 
-@transaction.atomic
 def project_update(*, project, actor, seen=None):
     """Save a project's profile. Creating one records its first stage, in keypoints.services.project_create."""
-    versions.lock_unchanged(project, seen)
-    project.save()
-    return project
+    with transaction.atomic():
+        versions.lock_unchanged(project, seen)
+        project.save()
+        return project
 
 
-@transaction.atomic
 def member_save(*, member, actor, seen=None):
-    versions.lock_unchanged(member, seen)
-    member.save()
-    return member
+    with transaction.atomic():
+        versions.lock_unchanged(member, seen)
+        member.save()
+        return member
 
 
-@transaction.atomic
 def member_remove(*, member, actor):
-    member.delete()
+    with transaction.atomic():
+        member.delete()
 
 
-@transaction.atomic
 def decision_step_save(*, step, actor, seen=None):
-    versions.lock_unchanged(step, seen)
-    step.save()
-    return step
+    with transaction.atomic():
+        versions.lock_unchanged(step, seen)
+        step.save()
+        return step
 
 
-@transaction.atomic
 def decision_step_remove(*, step, actor):
-    step.delete()
+    with transaction.atomic():
+        step.delete()
 
 
 # Archive, restore, delete for good ---------------------------------------------------------------
@@ -174,14 +174,14 @@ def refuse_restore_under_archived(parent):
         )
 
 
-@transaction.atomic
 def contact_archive(*, contact, actor):
     """Archive one contact (someone who left, say). Their name stays on the key points they attended."""
-    locked = lock_row(contact)
-    if locked.archived_at is None:
-        batch, at = new_batch()
-        mark_archived(Contact.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
-    return lock_row(contact)
+    with transaction.atomic():
+        locked = lock_row(contact)
+        if locked.archived_at is None:
+            batch, at = new_batch()
+            mark_archived(Contact.all_objects.filter(pk=locked.pk), actor=actor, batch=batch, at=at)
+        return lock_row(contact)
 
 
 def restore_batch(record, *, parent, models, actor):
@@ -197,22 +197,22 @@ def restore_batch(record, *, parent, models, actor):
     return lock_row(record)
 
 
-@transaction.atomic
 def contact_restore(*, contact, actor):
-    return restore_batch(contact, parent=contact.customer, models=[Contact], actor=actor)
+    with transaction.atomic():
+        return restore_batch(contact, parent=contact.customer, models=[Contact], actor=actor)
 
 
-@transaction.atomic
 def delete_for_good(*, record, actor):
     """Delete an archived record and what hangs off it, for good (the admin, after confirming).
 
     Its history stays: every row deleted gets its last history row, the actor's."""
-    locked = lock_row(record)
-    if locked.archived_at is None:
-        raise ValidationError(
-            _("%(record)s was restored meanwhile; only an archived record is deleted."),
-            code="not_archived",
-            params={"record": locked},
-        )
-    locked._history_user = actor
-    locked.delete()
+    with transaction.atomic():
+        locked = lock_row(record)
+        if locked.archived_at is None:
+            raise ValidationError(
+                _("%(record)s was restored meanwhile; only an archived record is deleted."),
+                code="not_archived",
+                params={"record": locked},
+            )
+        locked._history_user = actor
+        locked.delete()

@@ -283,7 +283,6 @@ def _refuse_if_changed(rows, seen):
     )
 
 
-@transaction.atomic
 def save_thresholds(*, thresholds, actor, seen=None):
     """An admin's stall thresholds. A stage set back to its default keeps a row all the same (the admin's
     decision, recorded with who made it); a stage whose days did not change keeps who set it.
@@ -292,34 +291,35 @@ def save_thresholds(*, thresholds, actor, seen=None):
     since is refused: the rows are locked, then checked, so that of two admins saving at once from one
     version the second waits and is refused. Without it (and for a stage's first row, whose insert
     meets another's) the later save wins."""
-    rows = {row.stage: row for row in StallSetting.objects.select_for_update()}
-    if seen is not None:
-        _refuse_if_changed(rows.values(), seen)
-    for stage, days in thresholds.items():
-        row = rows.get(stage)
-        if row is None:
-            try:
-                with transaction.atomic():
-                    StallSetting.objects.create(stage=stage, days=days, updated_by=actor)
-                continue
-            except IntegrityError:
-                # Another save created this stage's row since the lock above was taken.
-                row = StallSetting.objects.select_for_update().get(stage=stage)
-                if seen is not None:
-                    _refuse_if_changed([row], seen)
-        if row.days != days:
-            row.days, row.updated_by = days, actor
-            row.save(update_fields=["days", "updated_by", "updated_at"])
+    with transaction.atomic():
+        rows = {row.stage: row for row in StallSetting.objects.select_for_update()}
+        if seen is not None:
+            _refuse_if_changed(rows.values(), seen)
+        for stage, days in thresholds.items():
+            row = rows.get(stage)
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        StallSetting.objects.create(stage=stage, days=days, updated_by=actor)
+                    continue
+                except IntegrityError:
+                    # Another save created this stage's row since the lock above was taken.
+                    row = StallSetting.objects.select_for_update().get(stage=stage)
+                    if seen is not None:
+                        _refuse_if_changed([row], seen)
+            if row.days != days:
+                row.days, row.updated_by = days, actor
+                row.save(update_fields=["days", "updated_by", "updated_at"])
 
 
-@transaction.atomic
 def webhook_save(*, webhook, actor, seen=None):
     """A group robot added or changed; a change over a version someone saved since the form showed it
     (seen) is refused, naming who changed what."""
-    versions.lock_unchanged(webhook, seen)
-    webhook._history_user = actor
-    webhook.save()
-    return webhook
+    with transaction.atomic():
+        versions.lock_unchanged(webhook, seen)
+        webhook._history_user = actor
+        webhook.save()
+        return webhook
 
 
 def save_preferences(*, user, values):
