@@ -110,6 +110,7 @@ def build(scale=1.0, seed=2026, log=print):
     from accounts.models import User
     from customers.models import Contact, Customer, LostReason, Project
     from customers.validators import customer_name_key, customer_name_sort_key
+    from keypoints import quiet_since
     from keypoints.models import KeyPoint, StageHistory
     from keypoints.services import completeness
 
@@ -290,7 +291,14 @@ def build(scale=1.0, seed=2026, log=print):
             keypoint["id"] = renumbered[keypoint["id"]]
         for link in (*ours, *theirs):
             link["keypoint_id"] = renumbered[link["keypoint_id"]]
+        # The key points all at once, then each project's quiet_since from them in one statement, rather
+        # than a project update per key point (keypoints/quiet_since.py).
+        # (The rows' deferred foreign-key checks first: a table with checks pending cannot be altered.)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f'ALTER TABLE "{KeyPoint._meta.db_table}" DISABLE TRIGGER keypoint_quiet_since')
         copier.copy(KeyPoint, keypoints)
+        cursor.execute(f'ALTER TABLE "{KeyPoint._meta.db_table}" ENABLE TRIGGER keypoint_quiet_since')
+        quiet_since.fill(cursor, connection)
         copier.copy(kp_tables[0], sorted(ours, key=lambda link: link["keypoint_id"]))
         copier.copy(kp_tables[1], sorted(theirs, key=lambda link: link["keypoint_id"]))
         log(f"  {len(keypoints):,} key points ({time.perf_counter() - started:.0f} s)")

@@ -239,10 +239,13 @@ class Project(Archivable):
     # keypoints.services whenever a key point is saved): once signed, the deal's value is this amount.
     signed_amount = money_field(_("signed amount (CNY)"), editable=False)
     signed_on = models.DateField(_("signing date"), null=True, blank=True, editable=False)
+    # When its silence in its stage began: kept by the database (keypoints/quiet_since.py), read by the
+    # stall rule (customers/stalls.py). Read it from a query: a saved instance's copy may be stale.
+    quiet_since = models.DateTimeField(_("quiet since"), null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["stage_entered_at", "created_at", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["stage_entered_at", "quiet_since", "created_at", "updated_at"])
 
     class Meta:
         verbose_name = _("project")
@@ -255,6 +258,12 @@ class Project(Archivable):
                 fields=["stage", "stage_entered_at", "id", "signed_amount", "budget_max", "budget_min"],
                 condition=models.Q(status=ProjectStatus.OPEN, archived_at__isnull=True),
                 name="project_open_waiting",
+            ),
+            # The stall rule: each stage's open projects quiet since before its cutoff, quietest first.
+            models.Index(
+                fields=["stage", "quiet_since", "id"],
+                condition=models.Q(status=ProjectStatus.OPEN, archived_at__isnull=True),
+                name="project_open_quiet",
             ),
         ]
         constraints = [

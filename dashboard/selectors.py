@@ -51,12 +51,7 @@ def stalled_listed(pks, now, thresholds):
     """The stalled projects ranked by these pks, in their order, with what a list shows of them: customer,
     owner and how long quiet. Every stalled project is read to be ranked, so the ranking reads ids alone
     (narrow rows through the sort) and only the few listed are read whole, here."""
-    found = (
-        Project.objects.filter(pk__in=pks)
-        .annotate(quiet_since=stalls.quiet_since())
-        .select_related("customer", "owner")
-        .in_bulk()
-    )
+    found = Project.objects.filter(pk__in=pks).select_related("customer", "owner").in_bulk()
     listed = [found[pk] for pk in pks if pk in found]
     for project in listed:
         project.stall = stalls.Stall(days=(now - project.quiet_since).days, threshold=thresholds[project.stage])

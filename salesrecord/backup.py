@@ -152,7 +152,12 @@ def restore_postgresql(path):
             "SELECT format('DROP TABLE IF EXISTS %I.%I CASCADE;', schemaname, tablename) FROM pg_tables "
             "WHERE schemaname = current_schema() "
             "UNION ALL SELECT format('DROP SEQUENCE IF EXISTS %I.%I CASCADE;', sequence_schema, sequence_name) "
-            "FROM information_schema.sequences WHERE sequence_schema = current_schema()"
+            "FROM information_schema.sequences WHERE sequence_schema = current_schema() "
+            # The triggers' functions (keypoints/quiet_since.py): the backup creates them again.
+            "UNION ALL SELECT format('DROP FUNCTION IF EXISTS %I.%I(%s) CASCADE;', n.nspname, p.proname, "
+            "pg_get_function_identity_arguments(p.oid)) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = current_schema() "
+            "AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
         )
         drops = "\n".join(row[0] for row in cursor.fetchall())
     connection.close()

@@ -1,0 +1,154 @@
+"""Project.quiet_since, kept by the database (keypoints/quiet_since.py): after every kind of write, the
+stored value is what the project's records say: its newest key point in its current stage (archived ones
+too), or its entry into that stage if later. Run on SQLite and on PostgreSQL, whose triggers differ."""
+
+import datetime
+
+import pytest
+from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
+from django.db import connection
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from customers.models import Project
+from keypoints import quiet_since, services
+from keypoints.models import KeyPoint
+from tests.factories import KeyPointFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+
+def as_the_records_say():
+    """Each project's value read from its records, as the stall rule read it before it was stored."""
+    in_stage = KeyPoint.all_objects.filter(project=OuterRef("pk"), stage=OuterRef("stage")).order_by("-occurred_at")
+    newest = Subquery(in_stage.values("occurred_at")[:1])
+    return dict(
+        Project.all_objects.annotate(expected=Greatest("stage_entered_at", Coalesce(newest, "stage_entered_at")))
+        .order_by("pk")
+        .values_list("pk", "expected")
+    )
+
+
+def stored():
+    return dict(Project.all_objects.order_by("pk").values_list("pk", "quiet_since"))
+
+
+def stored_of(project):
+    return Project.all_objects.values_list("quiet_since", flat=True).get(pk=project.pk)
+
+
+@pytest.fixture
+def entered():
+    return timezone.now().replace(microsecond=0) - 30 * DAY
+
+
+@pytest.fixture
+def project(rep_customer, entered):
+    project = ProjectFactory(customer=rep_customer)
+    Project.objects.filter(pk=project.pk).update(stage=2, stage_entered_at=entered)
+    project.refresh_from_db()
+    return project
+
+
+def test_a_new_project_is_quiet_since_it_entered_its_stage(project, entered):
+    assert stored_of(project) == entered
+    fresh = ProjectFactory(customer=project.customer)
+    assert stored_of(fresh) == Project.objects.get(pk=fresh.pk).stage_entered_at
+
+
+def test_a_key_point_in_its_stage_moves_it_and_one_in_another_stage_or_before_the_entry_does_not(project, entered):
+    KeyPointFactory(project=project, stage=1, occurred_at=entered + 5 * DAY)
+    KeyPointFactory(project=project, stage=2, occurred_at=entered - 2 * DAY)
+    assert stored_of(project) == entered
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 3 * DAY)
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 1 * DAY)
+    assert stored_of(project) == entered + 3 * DAY
+    assert stored() == as_the_records_say()
+
+
+def test_editing_moving_and_deleting_a_key_point_each_move_it(project, entered, rep_customer):
+    keypoint = KeyPointFactory(project=project, stage=2, occurred_at=entered + 3 * DAY)
+    keypoint.occurred_at = entered + 6 * DAY
+    keypoint.save()
+    assert stored_of(project) == entered + 6 * DAY
+    KeyPoint.all_objects.filter(pk=keypoint.pk).update(stage=3)
+    assert stored_of(project) == entered
+    other = ProjectFactory(customer=rep_customer, stage=3)
+    Project.objects.filter(pk=other.pk).update(stage_entered_at=entered)
+    KeyPoint.all_objects.filter(pk=keypoint.pk).update(project=other)
+    assert stored_of(other) == entered + 6 * DAY
+    assert stored() == as_the_records_say()
+    KeyPoint.all_objects.filter(pk=keypoint.pk).delete()
+    assert stored_of(other) == entered
+    assert stored() == as_the_records_say()
+
+
+def test_an_archived_key_point_still_counts(project, entered, rep):
+    keypoint = KeyPointFactory(project=project, stage=2, occurred_at=entered + 4 * DAY)
+    services.keypoint_archive(keypoint=keypoint, actor=rep)
+    assert stored_of(project) == entered + 4 * DAY
+
+
+def test_a_stage_change_restarts_it_and_a_back_dated_key_point_in_the_new_stage_counts(project, entered, lead):
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 4 * DAY)
+    services.project_advance_stage(project=project, actor=lead)
+    moved = Project.objects.get(pk=project.pk)
+    assert moved.stage == 3 and stored_of(project) == moved.stage_entered_at
+    KeyPointFactory(project=project, stage=3, occurred_at=moved.stage_entered_at + DAY)
+    assert stored_of(project) == moved.stage_entered_at + DAY
+    assert stored() == as_the_records_say()
+
+
+def test_a_save_of_a_project_read_before_a_key_point_does_not_write_back_its_old_value(project, entered):
+    stale = Project.objects.get(pk=project.pk)
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 2 * DAY)
+    stale.name = "改名"
+    stale.save()
+    assert stored_of(project) == entered + 2 * DAY
+
+
+def test_key_points_written_in_bulk_and_stage_entries_changed_in_bulk_are_kept(project, entered, rep_customer):
+    others = [ProjectFactory(customer=rep_customer) for _ in range(3)]
+    template = KeyPointFactory.build(project=project)
+    rows = []
+    for number, target in enumerate([project, *others]):
+        for days in (number + 1, number + 8):
+            rows.append(
+                KeyPoint(
+                    **{
+                        field.attname: getattr(template, field.attname)
+                        for field in KeyPoint._meta.concrete_fields
+                        if not field.primary_key
+                    }
+                    | {"project_id": target.pk, "stage": target.stage, "occurred_at": timezone.now() - days * DAY}
+                )
+            )
+    KeyPoint.all_objects.bulk_create(rows)
+    Project.objects.filter(pk__in=[other.pk for other in others[:2]]).update(stage_entered_at=timezone.now() - 2 * DAY)
+    assert stored() == as_the_records_say()
+
+
+def test_migrate_puts_the_triggers_in_place_and_fills_a_missing_value(project, entered, rep_customer):
+    quiet_since.uninstall(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE customers_project SET quiet_since = NULL")
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 2 * DAY)
+    assert stored_of(project) is None
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert stored() == as_the_records_say() and stored_of(project) == entered + 2 * DAY
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 3 * DAY)
+    assert stored_of(project) == entered + 3 * DAY
+
+
+def test_on_sqlite_the_triggers_are_out_of_the_way_while_migrating_and_back_after(project, entered):
+    emit_pre_migrate_signal(verbosity=0, interactive=False, db="default")
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 2 * DAY)
+    # SQLite rebuilds tables in migrations: its triggers are removed first. PostgreSQL's stay.
+    assert stored_of(project) == (entered if connection.vendor == "sqlite" else entered + 2 * DAY)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE customers_project SET stage = stage")
+    assert stored_of(project) == entered + 2 * DAY
