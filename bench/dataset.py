@@ -110,7 +110,6 @@ def build(scale=1.0, seed=2026, log=print):
     from accounts.models import User
     from customers.models import Contact, Customer, LostReason, Project
     from customers.validators import customer_name_key, customer_name_sort_key
-    from keypoints import quiet_since
     from keypoints.models import KeyPoint, StageHistory
     from keypoints.services import completeness
 
@@ -245,6 +244,7 @@ def build(scale=1.0, seed=2026, log=print):
                 "updated_at": last,
             }
             row["budget_max"] = row["budget_min"] + Decimal(rng.randint(0, 50) * 10_000)
+            row["quiet_since"] = row["stage_entered_at"]
             history.append(_change(len(history) + 1, pk, "created", None, 1, "", "open", owner, created))
             for k in range(1, stage):
                 history.append(_change(len(history) + 1, pk, "advance", k, k + 1, "open", "open", owner, entered[k]))
@@ -277,9 +277,19 @@ def build(scale=1.0, seed=2026, log=print):
                 if kp_stage == 5 and keypoint["contract_number"] and keypoint["signing_date"]:
                     row["signed_amount"], row["signed_on"] = keypoint["signed_amount"], keypoint["signing_date"]
                 keypoints.append(keypoint)
+                if kp_stage == stage:
+                    row["quiet_since"] = max(row["quiet_since"], moment)
                 ours.append({"id": kp_id, "keypoint_id": kp_id, "user_id": owner})
                 theirs.append({"id": kp_id, "keypoint_id": kp_id, "contact_id": contact_id})
             projects.append(row)
+        # Each project's quiet_since as computed above, not by the triggers that keep it (keypoints/
+        # quiet_since.py): a project update per key point would leave the table twice its size, as no
+        # restored or long-vacuumed database is. (Foreign keys checked as rows come: a table with checks
+        # pending cannot be altered.)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        triggers = [(Project, "project_quiet_since"), (KeyPoint, "keypoint_quiet_since")]
+        for model, trigger in triggers:
+            cursor.execute(f'ALTER TABLE "{model._meta.db_table}" DISABLE TRIGGER {trigger}')
         copier.copy(Project, projects)
         copier.copy(StageHistory, history)
         log(f"  {len(projects):,} projects, {len(history):,} stage changes ({time.perf_counter() - started:.0f} s)")
@@ -291,14 +301,9 @@ def build(scale=1.0, seed=2026, log=print):
             keypoint["id"] = renumbered[keypoint["id"]]
         for link in (*ours, *theirs):
             link["keypoint_id"] = renumbered[link["keypoint_id"]]
-        # The key points all at once, then each project's quiet_since from them in one statement, rather
-        # than a project update per key point (keypoints/quiet_since.py).
-        # (The rows' deferred foreign-key checks first: a table with checks pending cannot be altered.)
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f'ALTER TABLE "{KeyPoint._meta.db_table}" DISABLE TRIGGER keypoint_quiet_since')
         copier.copy(KeyPoint, keypoints)
-        cursor.execute(f'ALTER TABLE "{KeyPoint._meta.db_table}" ENABLE TRIGGER keypoint_quiet_since')
-        quiet_since.fill(cursor, connection)
+        for model, trigger in triggers:
+            cursor.execute(f'ALTER TABLE "{model._meta.db_table}" ENABLE TRIGGER {trigger}')
         copier.copy(kp_tables[0], sorted(ours, key=lambda link: link["keypoint_id"]))
         copier.copy(kp_tables[1], sorted(theirs, key=lambda link: link["keypoint_id"]))
         log(f"  {len(keypoints):,} key points ({time.perf_counter() - started:.0f} s)")

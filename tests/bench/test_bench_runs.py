@@ -14,6 +14,7 @@ from bench import dataset, run
 from customers.models import Customer, Project, ProjectStatus
 from keypoints.models import KeyPoint, NextStepStatus, StageHistory
 from keypoints.services import completeness
+from tests.keypoints import test_quiet_since
 
 pytestmark = [
     pytest.mark.skipif(
@@ -41,6 +42,8 @@ def test_dataset_at_tiny_scale_keeps_the_models_rules():
     assert KeyPoint.objects.filter(project_id=built["long_projects"][0]).count() >= 10
     assert KeyPoint.objects.filter(next_step_status=NextStepStatus.OPEN, project__status=ProjectStatus.OPEN).exists()
     assert not Customer.history.exists()
+    # Loaded with the triggers off, quiet_since computed by the loader: as the triggers keep it.
+    assert test_quiet_since.stored() == test_quiet_since.as_the_records_say()
 
 
 def test_bench_serves_every_page_under_load_and_reports_each_against_the_floor(monkeypatch, tmp_path, capsys, settings):
