@@ -182,10 +182,6 @@ class KeyPoint(Archivable):
             models.Index(fields=["project", "-occurred_at"]),
             models.Index(fields=["-occurred_at", "-id"]),
             models.Index(fields=["next_step_status", "next_step_due"]),
-            # A project's silence in its stage (customers.stalls): when it began, one lookup per project; and
-            # which projects spoke in their stage since its cutoff, one short range per stage.
-            models.Index(fields=["project", "stage", "occurred_at"], name="keypoint_stage_silence_idx"),
-            models.Index(fields=["stage", "occurred_at", "project"], name="keypoint_stage_recent_idx"),
             # Open next steps overdue, counted from the index alone (the dashboard, the ledger's filter).
             models.Index(
                 fields=["next_step_due", "project"],
@@ -204,7 +200,8 @@ class KeyPoint(Archivable):
                 condition=models.Q(archived_at__isnull=True) & ~models.Q(named_obstacle=""),
                 name="keypoint_obstacle_period_idx",
             ),
-            # A project's timeline in its order, and its newest key point in a stage (when it went quiet).
+            # A project's timeline in its order, and its newest key point in a stage (when it went quiet: the
+            # triggers of keypoints/quiet_since.py read it at every write).
             models.Index(fields=["project", "-stage", "-occurred_at", "-id"], name="keypoint_project_timeline"),
             # A project's open next steps, soonest due first (the lists' "next step due").
             models.Index(
@@ -212,8 +209,25 @@ class KeyPoint(Archivable):
                 condition=models.Q(next_step_status=NextStepStatus.OPEN),
                 name="keypoint_project_open_step",
             ),
+            # A ledger over a rep's projects, whole or of one stage: their live key points newest first, read
+            # from the index alone, page and capped count (keypoints/paging.py).
+            models.Index(
+                fields=["project", "-occurred_at", "-id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="keypoint_live_project_idx",
+            ),
+            models.Index(
+                fields=["project", "stage", "-occurred_at", "-id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="keypoint_live_project_stage",
+            ),
             # The ledger's filters and sorts, each followed by its newest-first order (keypoints/paging.py).
-            models.Index(fields=["stage", "-occurred_at", "-id"]),
+            # The stage's over live key points only, so that a page's capped count reads the index alone.
+            models.Index(
+                fields=["stage", "-occurred_at", "-id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="keypoint_live_stage_idx",
+            ),
             models.Index(fields=["next_step_due", "-occurred_at", "-id"]),
             models.Index(fields=["elements_filled", "-occurred_at", "-id"]),
         ]
