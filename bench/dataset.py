@@ -244,7 +244,7 @@ def build(scale=1.0, seed=2026, log=print):
                 "updated_at": last,
             }
             row["budget_max"] = row["budget_min"] + Decimal(rng.randint(0, 50) * 10_000)
-            row["quiet_since"] = row["stage_entered_at"]
+            row["quiet_since"], row["last_keypoint_at"] = row["stage_entered_at"], None
             history.append(_change(len(history) + 1, pk, "created", None, 1, "", "open", owner, created))
             for k in range(1, stage):
                 history.append(_change(len(history) + 1, pk, "advance", k, k + 1, "open", "open", owner, entered[k]))
@@ -279,15 +279,16 @@ def build(scale=1.0, seed=2026, log=print):
                 keypoints.append(keypoint)
                 if kp_stage == stage:
                     row["quiet_since"] = max(row["quiet_since"], moment)
+                row["last_keypoint_at"] = max(row["last_keypoint_at"] or moment, moment)
                 ours.append({"id": kp_id, "keypoint_id": kp_id, "user_id": owner})
                 theirs.append({"id": kp_id, "keypoint_id": kp_id, "contact_id": contact_id})
             projects.append(row)
-        # Each project's quiet_since as computed above, not by the triggers that keep it (keypoints/
-        # quiet_since.py): a project update per key point would leave the table twice its size, as no
+        # Each project's quiet_since and last_keypoint_at as computed above, not by the triggers that keep
+        # them (keypoints/activity.py): a project update per key point would leave the table twice its size, as no
         # restored or long-vacuumed database is. (Foreign keys checked as rows come: a table with checks
         # pending cannot be altered.)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        triggers = [(Project, "project_quiet_since"), (KeyPoint, "keypoint_quiet_since")]
+        triggers = [(Project, "project_activity"), (KeyPoint, "keypoint_activity")]
         for model, trigger in triggers:
             cursor.execute(f'ALTER TABLE "{model._meta.db_table}" DISABLE TRIGGER {trigger}')
         copier.copy(Project, projects)

@@ -239,13 +239,17 @@ class Project(Archivable):
     # keypoints.services whenever a key point is saved): once signed, the deal's value is this amount.
     signed_amount = money_field(_("signed amount (CNY)"), editable=False)
     signed_on = models.DateField(_("signing date"), null=True, blank=True, editable=False)
-    # When its silence in its stage began: kept by the database (keypoints/quiet_since.py), read by the
-    # stall rule (customers/stalls.py). Read it from a query: a saved instance's copy may be stale.
+    # Kept by the database (keypoints/activity.py); read them from a query, as a saved instance's copy may
+    # be stale. When its silence in its stage began (the stall rule, customers/stalls.py), and when its
+    # newest key point happened (the lists' latest activity), archived key points included in both.
     quiet_since = models.DateTimeField(_("quiet since"), null=True, editable=False)
+    last_keypoint_at = models.DateTimeField(_("last key point"), null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["stage_entered_at", "quiet_since", "created_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["stage_entered_at", "quiet_since", "last_keypoint_at", "created_at", "updated_at"]
+    )
 
     class Meta:
         verbose_name = _("project")
@@ -264,6 +268,12 @@ class Project(Archivable):
                 fields=["stage", "quiet_since", "id"],
                 condition=models.Q(status=ProjectStatus.OPEN, archived_at__isnull=True),
                 name="project_open_quiet",
+            ),
+            # The customer list's latest activity: the newest of each customer's live projects', index alone.
+            models.Index(
+                fields=["customer", "last_keypoint_at"],
+                condition=models.Q(archived_at__isnull=True),
+                name="project_customer_activity",
             ),
         ]
         constraints = [

@@ -25,16 +25,13 @@ def customer_rows(customers):
     Latest activity is the newest key point on any of the customer's projects or, with none, the
     customer's own last change (which is its creation until it is edited).
     """
-    # Per live project, its newest key point (archived ones included, as always) is one probe of the
-    # (project, occurred_at) index; the customer's is the newest of those, a few probes per customer
-    # rather than a grouping of every key point of its projects.
-    keypoints = Project._meta.get_field("keypoints").related_model.all_objects
-    newest_of_project = keypoints.filter(project=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    # Each live project's newest key point is kept on it (last_keypoint_at, keypoints/activity.py): the
+    # customer's is the newest of a few project rows.
     newest_keypoint = (
         Project.objects.filter(customer=OuterRef("pk"))
         .order_by()
         .values("customer")
-        .annotate(at=Max(Subquery(newest_of_project)))
+        .annotate(at=Max("last_keypoint_at"))
         .values("at")
     )
     return customers.select_related("owner").annotate(

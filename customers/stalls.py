@@ -1,7 +1,7 @@
 """When a project is stalled: open, and silent in its stage for longer than the stage's threshold.
 
 Lists, the project page and the reminders read this one rule. When a project's silence began is its
-`quiet_since`, which the database keeps (keypoints/quiet_since.py: customers sits below keypoints)."""
+`quiet_since`, which the database keeps (keypoints/activity.py: customers sits below keypoints)."""
 
 import datetime
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ def cutoff(now, limit, factor=1):
 def stalled_condition(now=None, days=None, factor=1):
     """A filter on projects: open and silent for over `factor` times their stage's threshold, that is
     quiet since before their stage's cutoff (Project.quiet_since, kept by the database: see
-    keypoints/quiet_since.py). Each stage's part is a range of the open projects' quiet index."""
+    keypoints/activity.py). Each stage's part is a range of the open projects' quiet index."""
     now = now or timezone.now()
     days = thresholds() if days is None else days
     stalled = Q(pk__in=[])

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
-from . import quiet_since
+from . import activity
 
 
 class KeypointsConfig(AppConfig):
@@ -10,7 +10,8 @@ class KeypointsConfig(AppConfig):
     verbose_name = _("Key points")
 
     def ready(self):
-        # The triggers that keep Project.quiet_since: out of the way of SQLite's table rebuilds while
-        # migrating, and in place after every migrate (and every flush, which sends post_migrate too).
-        pre_migrate.connect(quiet_since.removed_before_migrate, sender=self, dispatch_uid="keypoints_quiet_since_off")
-        post_migrate.connect(quiet_since.installed_after_migrate, sender=self, dispatch_uid="keypoints_quiet_since")
+        # The triggers that keep a project's quiet_since and last_keypoint_at: out of the way of SQLite's
+        # table rebuilds while migrating, and in place after every migrate (and every flush, which sends
+        # post_migrate too).
+        pre_migrate.connect(activity.removed_before_migrate, sender=self, dispatch_uid="keypoints_activity_off")
+        post_migrate.connect(activity.installed_after_migrate, sender=self, dispatch_uid="keypoints_activity")

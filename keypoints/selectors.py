@@ -72,14 +72,6 @@ def open_next_steps(keypoints):
 STATUS_ORDER = (ProjectStatus.OPEN, ProjectStatus.ON_HOLD, ProjectStatus.COMPLETED, ProjectStatus.LOST)
 
 
-def newest_keypoint_at():
-    """When the project's newest key point happened (None without one), archived ones included as the
-    lists have always counted them. One probe of the (project, occurred_at) index per project, rather
-    than grouping every key point: a page sorted by it reads one entry per project it sorts."""
-    newest = KeyPoint.all_objects.filter(project=OuterRef("pk")).order_by("-occurred_at")
-    return Subquery(newest.values("occurred_at")[:1])
-
-
 def nearest_open_next_step_due():
     """The due date of the project's open next step due soonest (None without one), archived key points
     included as the lists have always counted them: the first entry of the open next steps' (project,
@@ -89,9 +81,9 @@ def nearest_open_next_step_due():
 
 
 def opportunity_rows(projects):
-    """The opportunity list's rows: each project with its value, latest key point and nearest open next step."""
+    """The opportunity list's rows: each project with its value, latest key point (last_keypoint_at, kept
+    by the database: keypoints/activity.py) and nearest open next step."""
     return projects.select_related("customer", "owner").annotate(
-        last_keypoint_at=newest_keypoint_at(),
         # Quiet since the newest key point or, with none yet, since it entered its stage.
         last_activity_at=Coalesce(F("last_keypoint_at"), "stage_entered_at"),
         next_step_due=nearest_open_next_step_due(),

@@ -153,7 +153,7 @@ def restore_postgresql(path):
             "WHERE schemaname = current_schema() "
             "UNION ALL SELECT format('DROP SEQUENCE IF EXISTS %I.%I CASCADE;', sequence_schema, sequence_name) "
             "FROM information_schema.sequences WHERE sequence_schema = current_schema() "
-            # The triggers' functions (keypoints/quiet_since.py): the backup creates them again.
+            # The triggers' functions (keypoints/activity.py): the backup creates them again.
             "UNION ALL SELECT format('DROP FUNCTION IF EXISTS %I.%I(%s) CASCADE;', n.nspname, p.proname, "
             "pg_get_function_identity_arguments(p.oid)) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = current_schema() "

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_project_quiet_since'),
-        ('keypoints', '0010_quiet_since_triggers'),
+        ('customers', '0012_project_activity'),
+        ('keypoints', '0010_activity_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -14,7 +14,7 @@ from bench import dataset, run
 from customers.models import Customer, Project, ProjectStatus
 from keypoints.models import KeyPoint, NextStepStatus, StageHistory
 from keypoints.services import completeness
-from tests.keypoints import test_quiet_since
+from tests.keypoints import test_activity
 
 pytestmark = [
     pytest.mark.skipif(
@@ -42,8 +42,9 @@ def test_dataset_at_tiny_scale_keeps_the_models_rules():
     assert KeyPoint.objects.filter(project_id=built["long_projects"][0]).count() >= 10
     assert KeyPoint.objects.filter(next_step_status=NextStepStatus.OPEN, project__status=ProjectStatus.OPEN).exists()
     assert not Customer.history.exists()
-    # Loaded with the triggers off, quiet_since computed by the loader: as the triggers keep it.
-    assert test_quiet_since.stored() == test_quiet_since.as_the_records_say()
+    # Loaded with the triggers off, quiet_since and last_keypoint_at computed by the loader: as the
+    # triggers keep them.
+    assert test_activity.stored() == test_activity.as_the_records_say()
 
 
 def test_bench_serves_every_page_under_load_and_reports_each_against_the_floor(monkeypatch, tmp_path, capsys, settings):

@@ -1,6 +1,7 @@
-"""Project.quiet_since, kept by the database (keypoints/quiet_since.py): after every kind of write, the
-stored value is what the project's records say: its newest key point in its current stage (archived ones
-too), or its entry into that stage if later. Run on SQLite and on PostgreSQL, whose triggers differ."""
+"""A project's quiet_since and last_keypoint_at, kept by the database (keypoints/activity.py): after every
+kind of write, the stored values are what the project's records say: its newest key point in its current
+stage, or its entry into that stage if later; and its newest key point (archived ones too in both). Run on
+SQLite and on PostgreSQL, whose triggers differ."""
 
 import datetime
 
@@ -12,7 +13,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from customers.models import Project
-from keypoints import quiet_since, services
+from keypoints import activity, services
 from keypoints.models import KeyPoint
 from tests.factories import KeyPointFactory, ProjectFactory
 
@@ -21,22 +22,36 @@ DAY = datetime.timedelta(days=1)
 
 
 def as_the_records_say():
-    """Each project's value read from its records, as the stall rule read it before it was stored."""
+    """Each project's values read from its records, as the stall rule and the lists read them before they
+    were stored."""
     in_stage = KeyPoint.all_objects.filter(project=OuterRef("pk"), stage=OuterRef("stage")).order_by("-occurred_at")
-    newest = Subquery(in_stage.values("occurred_at")[:1])
-    return dict(
-        Project.all_objects.annotate(expected=Greatest("stage_entered_at", Coalesce(newest, "stage_entered_at")))
-        .order_by("pk")
-        .values_list("pk", "expected")
+    newest_in_stage = Subquery(in_stage.values("occurred_at")[:1])
+    newest = Subquery(
+        KeyPoint.all_objects.filter(project=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
     )
+    rows = Project.all_objects.annotate(
+        expected_quiet=Greatest("stage_entered_at", Coalesce(newest_in_stage, "stage_entered_at")),
+        expected_last=newest,
+    )
+    return {
+        pk: (quiet, last)
+        for pk, quiet, last in rows.order_by("pk").values_list("pk", "expected_quiet", "expected_last")
+    }
 
 
 def stored():
-    return dict(Project.all_objects.order_by("pk").values_list("pk", "quiet_since"))
+    return {
+        pk: (quiet, last)
+        for pk, quiet, last in Project.all_objects.order_by("pk").values_list("pk", "quiet_since", "last_keypoint_at")
+    }
 
 
 def stored_of(project):
     return Project.all_objects.values_list("quiet_since", flat=True).get(pk=project.pk)
+
+
+def last_of(project):
+    return Project.all_objects.values_list("last_keypoint_at", flat=True).get(pk=project.pk)
 
 
 @pytest.fixture
@@ -52,8 +67,8 @@ def project(rep_customer, entered):
     return project
 
 
-def test_a_new_project_is_quiet_since_it_entered_its_stage(project, entered):
-    assert stored_of(project) == entered
+def test_a_new_project_is_quiet_since_it_entered_its_stage_with_no_key_point_yet(project, entered):
+    assert stored_of(project) == entered and last_of(project) is None
     fresh = ProjectFactory(customer=project.customer)
     assert stored_of(fresh) == Project.objects.get(pk=fresh.pk).stage_entered_at
 
@@ -61,10 +76,10 @@ def test_a_new_project_is_quiet_since_it_entered_its_stage(project, entered):
 def test_a_key_point_in_its_stage_moves_it_and_one_in_another_stage_or_before_the_entry_does_not(project, entered):
     KeyPointFactory(project=project, stage=1, occurred_at=entered + 5 * DAY)
     KeyPointFactory(project=project, stage=2, occurred_at=entered - 2 * DAY)
-    assert stored_of(project) == entered
+    assert stored_of(project) == entered and last_of(project) == entered + 5 * DAY
     KeyPointFactory(project=project, stage=2, occurred_at=entered + 3 * DAY)
     KeyPointFactory(project=project, stage=2, occurred_at=entered + 1 * DAY)
-    assert stored_of(project) == entered + 3 * DAY
+    assert stored_of(project) == entered + 3 * DAY and last_of(project) == entered + 5 * DAY
     assert stored() == as_the_records_say()
 
 
@@ -72,23 +87,23 @@ def test_editing_moving_and_deleting_a_key_point_each_move_it(project, entered, 
     keypoint = KeyPointFactory(project=project, stage=2, occurred_at=entered + 3 * DAY)
     keypoint.occurred_at = entered + 6 * DAY
     keypoint.save()
-    assert stored_of(project) == entered + 6 * DAY
+    assert stored_of(project) == entered + 6 * DAY == last_of(project)
     KeyPoint.all_objects.filter(pk=keypoint.pk).update(stage=3)
-    assert stored_of(project) == entered
+    assert stored_of(project) == entered and last_of(project) == entered + 6 * DAY
     other = ProjectFactory(customer=rep_customer, stage=3)
     Project.objects.filter(pk=other.pk).update(stage_entered_at=entered)
     KeyPoint.all_objects.filter(pk=keypoint.pk).update(project=other)
-    assert stored_of(other) == entered + 6 * DAY
+    assert stored_of(other) == entered + 6 * DAY == last_of(other) and last_of(project) is None
     assert stored() == as_the_records_say()
     KeyPoint.all_objects.filter(pk=keypoint.pk).delete()
-    assert stored_of(other) == entered
+    assert stored_of(other) == entered and last_of(other) is None
     assert stored() == as_the_records_say()
 
 
 def test_an_archived_key_point_still_counts(project, entered, rep):
     keypoint = KeyPointFactory(project=project, stage=2, occurred_at=entered + 4 * DAY)
     services.keypoint_archive(keypoint=keypoint, actor=rep)
-    assert stored_of(project) == entered + 4 * DAY
+    assert stored_of(project) == entered + 4 * DAY == last_of(project)
 
 
 def test_a_stage_change_restarts_it_and_a_back_dated_key_point_in_the_new_stage_counts(project, entered, lead):
@@ -106,7 +121,7 @@ def test_a_save_of_a_project_read_before_a_key_point_does_not_write_back_its_old
     KeyPointFactory(project=project, stage=2, occurred_at=entered + 2 * DAY)
     stale.name = "改名"
     stale.save()
-    assert stored_of(project) == entered + 2 * DAY
+    assert stored_of(project) == entered + 2 * DAY == last_of(project)
 
 
 def test_key_points_written_in_bulk_and_stage_entries_changed_in_bulk_are_kept(project, entered, rep_customer):
@@ -131,14 +146,14 @@ def test_key_points_written_in_bulk_and_stage_entries_changed_in_bulk_are_kept(p
 
 
 def test_migrate_puts_the_triggers_in_place_and_fills_a_missing_value(project, entered, rep_customer):
-    quiet_since.uninstall(connection)
+    activity.uninstall(connection)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE customers_project SET quiet_since = NULL")
+        cursor.execute("UPDATE customers_project SET quiet_since = NULL, last_keypoint_at = NULL")
     KeyPointFactory(project=project, stage=2, occurred_at=entered + 2 * DAY)
-    assert stored_of(project) is None
+    assert stored_of(project) is None and last_of(project) is None
 
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    assert stored() == as_the_records_say() and stored_of(project) == entered + 2 * DAY
+    assert stored() == as_the_records_say() and stored_of(project) == entered + 2 * DAY == last_of(project)
     KeyPointFactory(project=project, stage=2, occurred_at=entered + 3 * DAY)
     assert stored_of(project) == entered + 3 * DAY
 
