@@ -10,7 +10,6 @@ from django.utils import timezone
 from customers import permissions, stalls
 from customers.models import Project, ProjectMember, ProjectStatus
 from keypoints import permissions as keypoint_permissions
-from keypoints import selectors as keypoint_selectors
 from keypoints.models import KeyPoint, NextStepStatus
 from keypoints.stages import STAGES
 
@@ -79,15 +78,16 @@ def my_day(user, now=None):
         "today": list(steps.filter(next_step_due=today)[:LIMIT]),
         "this_week": list(steps.filter(next_step_due__gt=today, next_step_due__lte=week_end)[:LIMIT]),
         "stalled": stalled,
+        # What the lists show of a key point: its project, the customer and author (not its participants).
         "incomplete": list(
-            keypoint_selectors.with_timeline_relations(
-                KeyPoint.objects.filter(author=user, is_complete=False, project__status=ProjectStatus.OPEN)
-            ).order_by("-occurred_at", "-pk")[:LIMIT]
+            KeyPoint.objects.filter(author=user, is_complete=False, project__status=ProjectStatus.OPEN)
+            .select_related("project")
+            .order_by("-occurred_at", "-pk")[:LIMIT]
         ),
         "latest": list(
-            keypoint_selectors.with_timeline_relations(
-                visible[1] if visible else keypoint_permissions.visible_keypoints(user)
-            ).order_by("-occurred_at", "-pk")[:LIMIT]
+            (visible[1] if visible else keypoint_permissions.visible_keypoints(user))
+            .select_related("author", "project__customer")
+            .order_by("-occurred_at", "-pk")[:LIMIT]
         ),
         "today_date": today,
     }
