@@ -17,7 +17,7 @@ On PostgreSQL a migration installs them (and removes them when migrated back). S
 trigger when a migration rebuilds a table, and a trigger on one table that reads the other then stops
 the rebuild: there they are removed before every `migrate` and installed after it (apps.py), once the
 migration is applied. Installing is idempotent, and `migrate` installs them again on both databases.
-Nothing reads this column on a project instance that was saved since it was read: read it from a query.
+Nothing reads these columns on a project instance that was saved since it was read: read them from a query.
 """
 
 from django.db import connection as default_connection
@@ -78,8 +78,9 @@ POSTGRESQL = [
     """,
 ]
 
-# SQLite cannot change the row being written: its triggers update the project after the write. Its
-# triggers do not set each other off again (recursive triggers are off), so each runs once.
+# SQLite cannot change the row being written: its triggers update the project after the write. A key
+# point's trigger sets off the project's update trigger once more, which does not set itself off again
+# (recursive triggers are off).
 _SQLITE_SET = (
     f"UPDATE {PROJECT} SET quiet_since = MAX(stage_entered_at, {_newest_in_stage(PROJECT)}), "
     f"last_keypoint_at = {_newest(PROJECT)}"
