@@ -2,6 +2,7 @@ import os
 import uuid
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, settings
 
 from accounts.models import Role
@@ -41,6 +42,13 @@ def cache_of_its_own(settings):
     counts (the duplicate check's limit) from test to test, run to run and worker to worker."""
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {name: {**config, "KEY_PREFIX": prefix} for name, config in settings.CACHES.items()}
+
+
+@pytest.fixture
+def english():
+    """What a person reading English sees (the default language is Chinese): a refusal's exact wording."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

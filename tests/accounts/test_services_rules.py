@@ -6,22 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from accounts import services
 from accounts.models import Role
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 LAST_ADMIN = "The team needs at least one active admin."
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """The refusals as an English-speaking admin reads them (the default language is Chinese)."""
-    with translation.override("en"):
-        yield
 
 
 def message(raised):

@@ -6,20 +6,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from customers import services
 from customers.models import Contact, Customer
 from keypoints import services as keypoint_services
 from tests.factories import ContactFactory, CustomerFactory, valid_credit_code
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def message(raised):

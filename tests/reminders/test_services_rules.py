@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Role
 from customers.models import StallSetting
@@ -15,13 +15,7 @@ from reminders import services
 from reminders.models import Preference
 from tests.factories import KeyPointFactory, ProjectFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_a_threshold_save_over_a_newer_one_is_refused_naming_who_which_stages_and_when(admin):
