@@ -49,7 +49,7 @@ def _start_of(day):
 
 # What a scan reads of a project and of a next step: an event names them (the message is written from
 # the reminder row later), so the scans over every open project load these columns and no others.
-PROJECT_FIELDS = ("id", "stage", "status", "owner_id", "stage_entered_at", "quiet_since")
+PROJECT_FIELDS = ("id", "stage", "status", "owner_id", "quiet_since")
 STEP_FIELDS = ("id", "project_id", "occurred_at", "next_step_due", "next_step_owner_id", "next_step_status")
 
 

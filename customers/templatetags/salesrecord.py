@@ -46,8 +46,8 @@ def display(obj, field_name):
 
 
 @register.filter
-def recorded_after(days):
-    """{{ keypoint.recorded_days_later|recorded_after }}: when, after its event, a key point was written,
+def recorded_when(days):
+    """{{ keypoint.recorded_days_later|recorded_when }}: when, after its event, a key point was written,
     in calendar days, read under the header "Recorded". A filter, not an included template: the ledger
     says it on each of its rows."""
     if days == 0:
