@@ -24,15 +24,21 @@ def _quoted(table):
 
 
 def read():
-    """{table: its rows} for every table of the project's models that holds any."""
+    """{table: its rows, in primary key order} for every table of the project's models that holds any.
+
+    In key order, not as stored: an update moves a row within its table's storage (the activity
+    triggers update a project for each of its key points written), so rows written back in another
+    order of updates are stored in another order, holding the same values."""
     rows = {}
     with connection.cursor() as cursor:
         for table in _tables():
+            key = ", ".join(map(_quoted, connection.introspection.get_primary_key_columns(cursor, table)))
+            select = f"SELECT * FROM {_quoted(table)} ORDER BY {key}"
             if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {_quoted(table)} TO STDOUT") as copy:
+                with cursor.cursor.copy(f"COPY ({select}) TO STDOUT") as copy:
                     data = b"".join(bytes(block) for block in copy)
             else:
-                cursor.execute(f"SELECT * FROM {_quoted(table)}")
+                cursor.execute(select)
                 data = cursor.fetchall()
             if data:
                 rows[table] = data
