@@ -314,6 +314,26 @@ class StageHistory(models.Model):
         return f"{self.project_id}: {self.get_kind_display()} → {self.get_to_stage_display()}"
 
 
+class AuthorDay(models.Model):
+    """An author's live key points of one local day: how many, how many complete, how many written on
+    time. Kept by a database trigger on PostgreSQL (keypoints/author_days.py), never written from Python;
+    the dashboard reads it for the key points per person when its scope is every live key point."""
+
+    day = models.DateField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    keypoints = models.IntegerField(default=0)
+    complete = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "author"], name="authorday_day_author")]
+
+    def __str__(self):
+        return f"{self.day} {self.author_id}: {self.keypoints}"
+
+
 class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Being prepared")

@@ -1,0 +1,147 @@
+"""Live key points per author and day, kept by the database (PostgreSQL) in `AuthorDay`: what the
+dashboard's key points per person per week, completeness and timeliness read when its scope is every
+live key point (no narrowing filter, a person who sees every customer), instead of grouping a period's
+tens of thousands of key points on every visit.
+
+A row per author and local day of the events (in the site's time zone, `TIME_ZONE`), with how many live
+key points fall on it, how many are complete and how many were written within `timeliness.ON_TIME` of
+their event. A trigger on the key points keeps the rows, whatever writes: a key point logged, edited (its
+completeness, its time or author), archived, restored or deleted, an import, the admin, a bulk load.
+
+The day and the on-time rule are written into the trigger when it is installed (after every migrate),
+which also rebuilds the rows when either has changed since: the function's comment records both, and
+the dashboard reads the rows only while that comment matches the running site's (`kept()`), so a site
+that changed its time zone and has not migrated since reads the key points as before.
+
+SQLite (the development database) keeps no rows: the dashboard reads the key points there.
+"""
+
+from django.conf import settings
+from django.db import connection as default_connection
+from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from . import timeliness
+
+KEYPOINT = "keypoints_keypoint"
+AUTHOR_DAY = "keypoints_authorday"
+FUNCTION = "salesrecord_author_day"
+TRIGGER = "keypoint_author_day"
+MIGRATION = ("keypoints", "0012_authorday")
+
+
+def _version():
+    """What the rows were counted by: the time zone of the days and the on-time limit."""
+    return f"{settings.TIME_ZONE} {int(timeliness.ON_TIME.total_seconds())}"
+
+
+def _day(row):
+    zone = settings.TIME_ZONE.replace("'", "''")
+    return f"({row}.occurred_at AT TIME ZONE '{zone}')::date"
+
+
+def _on_time(row):
+    seconds = int(timeliness.ON_TIME.total_seconds())
+    return f"({row}.created_at - {row}.occurred_at <= interval '{seconds} seconds')::int"
+
+
+def _counted(row):
+    """What a key point's row counts by: a change to none of these changes no count."""
+    return f"({row}.author_id, {row}.occurred_at, {row}.created_at, {row}.is_complete, {row}.archived_at)"
+
+
+def _function():
+    return f"""
+    CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' AND {_counted("OLD")} IS NOT DISTINCT FROM {_counted("NEW")} THEN
+            RETURN NULL;
+        END IF;
+        IF TG_OP <> 'INSERT' AND OLD.archived_at IS NULL THEN
+            UPDATE {AUTHOR_DAY} SET keypoints = keypoints - 1, complete = complete - OLD.is_complete::int,
+                   on_time = on_time - {_on_time("OLD")}
+             WHERE day = {_day("OLD")} AND author_id = OLD.author_id;
+        END IF;
+        IF TG_OP <> 'DELETE' AND NEW.archived_at IS NULL THEN
+            INSERT INTO {AUTHOR_DAY} (day, author_id, keypoints, complete, on_time)
+            VALUES ({_day("NEW")}, NEW.author_id, 1, NEW.is_complete::int, {_on_time("NEW")})
+            ON CONFLICT (day, author_id) DO UPDATE SET keypoints = {AUTHOR_DAY}.keypoints + 1,
+                complete = {AUTHOR_DAY}.complete + EXCLUDED.complete, on_time = {AUTHOR_DAY}.on_time + EXCLUDED.on_time;
+        END IF;
+        RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql
+    """
+
+
+def _trigger():
+    return f"""
+    CREATE OR REPLACE TRIGGER {TRIGGER}
+    AFTER INSERT OR DELETE OR UPDATE OF author_id, occurred_at, created_at, is_complete, archived_at ON {KEYPOINT}
+    FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()
+    """
+
+
+def _installed_version(cursor):
+    cursor.execute(
+        "SELECT obj_description(p.oid, 'pg_proc') FROM pg_proc p "
+        "WHERE p.proname = %s AND p.pronamespace = current_schema()::regnamespace",
+        [FUNCTION],
+    )
+    found = cursor.fetchone()
+    return found[0] if found else None
+
+
+def install(connection=default_connection):
+    """The trigger in place (idempotent); the rows counted again when the day or the rule changed."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        version = _installed_version(cursor)
+        cursor.execute(_function())
+        cursor.execute(_trigger())
+        if version != _version():
+            rebuild(cursor)
+            cursor.execute(f"COMMENT ON FUNCTION {FUNCTION}() IS %s", [_version()])
+
+
+def rebuild(cursor):
+    """Every row counted again from the key points (after a bulk load with the trigger off)."""
+    cursor.execute(f"DELETE FROM {AUTHOR_DAY}")
+    cursor.execute(
+        f"INSERT INTO {AUTHOR_DAY} (day, author_id, keypoints, complete, on_time) "
+        f"SELECT {_day('k')}, k.author_id, COUNT(*), SUM(k.is_complete::int), SUM({_on_time('k')}) "
+        f"FROM {KEYPOINT} k WHERE k.archived_at IS NULL GROUP BY 1, 2"
+    )
+
+
+def uninstall(connection=default_connection):
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {KEYPOINT}")
+        cursor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+
+
+def kept(connection=default_connection):
+    """Whether the rows are kept (the trigger in place and enabled) and counted by the day and rule the
+    site reads by now (one query): never on SQLite, nor while a time zone other than the site's is active."""
+    if connection.vendor != "postgresql" or timezone.get_current_timezone_name() != settings.TIME_ZONE:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT obj_description(p.oid, 'pg_proc') FROM pg_proc p JOIN pg_trigger t ON t.tgfoid = p.oid "
+            "WHERE p.proname = %s AND p.pronamespace = current_schema()::regnamespace "
+            "AND t.tgname = %s AND t.tgenabled <> 'D'",
+            [FUNCTION, TRIGGER],
+        )
+        found = cursor.fetchone()
+    return found is not None and found[0] == _version()
+
+
+def installed_after_migrate(sender, using, **kwargs):
+    """After every migrate (and flush), while the migration that brought the table is applied."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" and MIGRATION in MigrationRecorder(connection).applied_migrations():
+        install(connection)
