@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower, Trim
+from django.db.models.functions import Lower, Substr, Trim
 from django.db.models.lookups import In
 from django.utils import formats, timezone
 from django.utils.text import capfirst
@@ -32,18 +32,27 @@ NO_OBSTACLE = (
 )
 
 
+# How much of an obstacle the dashboard counts it by: its first characters. An index entry holds at most
+# about 2,700 bytes, and a longer obstacle (900 Chinese characters) would be refused by the obstacles'
+# index; two obstacles that differ only after this many characters are counted as one.
+OBSTACLE_KEY_LENGTH = 200
+
+
 def named_obstacle(text):
-    """A key point's obstacle as the dashboard counts it: its text without surrounding spaces, or "" when
-    the text says there is none. (What SQL's TRIM and LOWER make of it: spaces only are trimmed.)"""
+    """A key point's obstacle as the dashboard counts it: its text without surrounding spaces, its first
+    OBSTACLE_KEY_LENGTH characters, or "" when the text says there is none. (What SQL's TRIM, LOWER and
+    SUBSTR make of it: spaces only are trimmed.)"""
     text = text.strip(" ")
-    return "" if text.lower() in NO_OBSTACLE else text
+    return "" if text.lower() in NO_OBSTACLE else text[:OBSTACLE_KEY_LENGTH]
 
 
 def named_obstacle_sql():
-    """The same, as the database computes it (for rows written without save(): the migration that added it)."""
+    """The same, as the database computes it (for rows written without save(): the migrations)."""
     text = Trim("obstacles")
     return models.Case(
-        models.When(In(Lower(text), NO_OBSTACLE), then=models.Value("")), default=text, output_field=models.TextField()
+        models.When(In(Lower(text), NO_OBSTACLE), then=models.Value("")),
+        default=Substr(text, 1, OBSTACLE_KEY_LENGTH),
+        output_field=models.TextField(),
     )
 
 

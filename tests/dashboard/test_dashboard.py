@@ -257,6 +257,17 @@ def test_the_migration_names_the_obstacle_of_existing_records_as_save_does(book)
     assert sorted(set(saved.values())) == ["", "\t价格\t", "None of it", "价格太高", "暂无。"]
 
 
+def test_a_long_obstacle_named_whole_before_is_named_by_its_first_characters_as_save_does(book):
+    long, short = (record(book["p1"], at(6, 1), obstacles=" " + "审批" * 150) for _ in range(2))
+    assert long.named_obstacle == "审批" * 100
+    KeyPoint.all_objects.filter(pk=long.pk).update(named_obstacle="审批" * 150)  # as saved before
+    KeyPoint.all_objects.filter(pk=short.pk).update(named_obstacle="stale but short")
+    migration = importlib.import_module("keypoints.migrations.0013_obstacle_key")
+    migration.shorten_named_obstacles(django_apps, None)
+    named = dict(KeyPoint.all_objects.values_list("pk", "named_obstacle"))
+    assert (named[long.pk], named[short.pk]) == ("审批" * 100, "stale but short")  # only the long ones
+
+
 # Filters --------------------------------------------------------------------------------------------
 
 

@@ -290,3 +290,20 @@ def test_stage_fields_for_a_key_point_of_another_project_is_404(client_for, lead
     keypoint = KeyPointFactory(project=other_project)
     url = reverse("projects:stage_fields", args=[project.pk])
     assert client_for(lead).get(url, {"stage": "2", "keypoint": keypoint.pk}).status_code == 404
+
+
+def test_a_long_obstacle_is_saved_and_counted_by_its_first_characters(client_for, rep, lead, project):
+    # 3,000 characters that do not compress: a whole obstacle would not fit an entry of the obstacles' index.
+    obstacle = "".join(chr(0x4E00 + (n * 7919) % 20000) for n in range(3000))
+    contact = project.customer.contacts.get()
+    data = common_data(project, rep, contact, **FULL_ELEMENTS[1])
+    response = client_for(rep).post(create_url(project), {**data, "obstacles": obstacle})
+    assert response.status_code == 302
+    keypoint = KeyPoint.objects.get()
+    assert keypoint.obstacles == obstacle and keypoint.named_obstacle == obstacle[:200]
+    # The dashboard counts it, and its link lists it in the ledger.
+    dashboard = client_for(lead).get(reverse("dashboard"), {"period": "this_year"})
+    (row,) = dashboard.context["obstacles"]["rows"]
+    assert (row["obstacle"], row["count"]) == (obstacle[:200], 1)
+    ledger = client_for(lead).get(row["link"])
+    assert [k.pk for k in ledger.context["page"].object_list] == [keypoint.pk]
