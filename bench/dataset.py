@@ -110,7 +110,7 @@ def build(scale=1.0, seed=2026, log=print):
     from accounts.models import User
     from customers.models import Contact, Customer, LostReason, Project
     from customers.validators import customer_name_key, customer_name_sort_key
-    from keypoints import author_days
+    from keypoints import day_counts
     from keypoints.models import KeyPoint, StageHistory
     from keypoints.services import completeness
 
@@ -289,7 +289,7 @@ def build(scale=1.0, seed=2026, log=print):
         # restored or long-vacuumed database is. (Foreign keys checked as rows come: a table with checks
         # pending cannot be altered.)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        triggers = [(Project, "project_activity"), (KeyPoint, "keypoint_activity"), (KeyPoint, author_days.TRIGGER)]
+        triggers = [(Project, "project_activity"), (KeyPoint, "keypoint_activity"), (KeyPoint, day_counts.TRIGGER)]
         for model, trigger in triggers:
             cursor.execute(f'ALTER TABLE "{model._meta.db_table}" DISABLE TRIGGER {trigger}')
         copier.copy(Project, projects)
@@ -308,7 +308,7 @@ def build(scale=1.0, seed=2026, log=print):
             cursor.execute(f'ALTER TABLE "{model._meta.db_table}" ENABLE TRIGGER {trigger}')
         # The dashboard's counts per author and day, from every key point at once (a row update per key
         # point through the trigger would take longer and leave the table bloated).
-        author_days.rebuild(cursor)
+        day_counts.rebuild(cursor)
         copier.copy(kp_tables[0], sorted(ours, key=lambda link: link["keypoint_id"]))
         copier.copy(kp_tables[1], sorted(theirs, key=lambda link: link["keypoint_id"]))
         log(f"  {len(keypoints):,} key points ({time.perf_counter() - started:.0f} s)")

@@ -31,12 +31,12 @@ from django.utils.translation import gettext as _
 
 from customers import permissions, stalls
 from customers.models import LostReason, ProjectStatus
-from keypoints import author_days
+from keypoints import day_counts
 from keypoints import permissions as keypoint_permissions
 from keypoints import selectors as keypoint_selectors
 from keypoints import timeliness as keypoint_timeliness
 from keypoints.filters import UNRATED
-from keypoints.models import AuthorDay, LeadRating, NextStepStatus, StageChange, StageHistory
+from keypoints.models import AuthorDay, LeadRating, NextStepStatus, ObstacleDay, StageChange, StageHistory
 from keypoints.stage_time import stage_times
 from keypoints.stages import STAGES
 
@@ -120,6 +120,13 @@ class Scope:
     def period_params(self, prefix, start=None, end=None):
         """A list's own date range for (part of) the period, e.g. created_from/created_to."""
         return {f"{prefix}_from": max(start or self.start, self.start), f"{prefix}_to": min(end or self.end, self.end)}
+
+    def counted_by_day(self):
+        """Whether the figures over the period's key points read the counts the database keeps per day
+        (keypoints.day_counts): for every live key point, where they are kept. Asked once per page."""
+        if "_counted_by_day" not in self.__dict__:
+            self.__dict__["_counted_by_day"] = self.every_keypoint and day_counts.kept()
+        return self.__dict__["_counted_by_day"]
 
     def keypoints_in_period(self):
         start, end = self.instants()
@@ -440,16 +447,13 @@ class AuthorWeeks:
     @classmethod
     def read(cls, scope):
         weeks = list(_weeks(scope.start, scope.end))
-        if scope.every_keypoint and author_days.kept():
-            rows = cls._from_author_days(scope, weeks)
-        else:
-            rows = cls._from_keypoints(scope, weeks)
+        rows = (cls._from_day_counts if scope.counted_by_day() else cls._from_keypoints)(scope, weeks)
         for row in rows:
             row["week"] = weeks[row["week"]]
         return cls(rows=rows, people=_people({row["author"] for row in rows}), weeks=weeks)
 
     @staticmethod
-    def _from_author_days(scope, weeks):
+    def _from_day_counts(scope, weeks):
         """Every live key point's counts, from the rows the database keeps per author and day (a few
         thousand for a quarter, where the key points are tens of thousands): the same counts."""
         return list(
@@ -644,14 +648,21 @@ def timeliness(scope, authors=None):
 
 
 def obstacles(scope):
-    found = list(
-        keypoint_selectors.with_obstacle(scope.keypoints_in_period())
-        .order_by()
-        .values(obstacle=F("named_obstacle"))
-        # Counted by occurred_at (never null), not pk: read from the obstacles' period index alone.
-        .annotate(count=Count("occurred_at"))
-        .order_by("-count", "obstacle")[:TOP_OBSTACLES]
-    )
+    if scope.counted_by_day():
+        # From the counts per day and obstacle the database keeps: the same counts.
+        found = (
+            ObstacleDay.objects.filter(day__gte=scope.start, day__lte=scope.end, keypoints__gt=0)
+            .values("obstacle")
+            .annotate(count=Sum("keypoints"))
+        )
+    else:
+        found = (
+            keypoint_selectors.with_obstacle(scope.keypoints_in_period())
+            .values(obstacle=F("named_obstacle"))
+            # Counted by occurred_at (never null), not pk: read from the obstacles' period index alone.
+            .annotate(count=Count("occurred_at"))
+        )
+    found = list(found.order_by("-count", "obstacle")[:TOP_OBSTACLES])
     rows = [
         {
             "obstacle": row["obstacle"],

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
-from . import activity, author_days
+from . import activity, day_counts
 
 
 class KeypointsConfig(AppConfig):
@@ -15,6 +15,6 @@ class KeypointsConfig(AppConfig):
         # post_migrate too).
         pre_migrate.connect(activity.removed_before_migrate, sender=self, dispatch_uid="keypoints_activity_off")
         post_migrate.connect(activity.installed_after_migrate, sender=self, dispatch_uid="keypoints_activity")
-        # The per-author, per-day counts the dashboard reads (PostgreSQL): the trigger in place, the rows
-        # counted again if the site's time zone changed.
-        post_migrate.connect(author_days.installed_after_migrate, sender=self, dispatch_uid="keypoints_author_days")
+        # The counts per day the dashboard reads (PostgreSQL): the trigger in place, the rows counted again
+        # if the site's time zone changed.
+        post_migrate.connect(day_counts.installed_after_migrate, sender=self, dispatch_uid="keypoints_day_counts")

@@ -325,8 +325,8 @@ class StageHistory(models.Model):
 
 class AuthorDay(models.Model):
     """An author's live key points of one local day: how many, how many complete, how many written on
-    time. Kept by a database trigger on PostgreSQL (keypoints/author_days.py), never written from Python;
-    the dashboard reads it for the key points per person when its scope is every live key point."""
+    time. Kept by a database trigger on PostgreSQL (keypoints/day_counts.py), never written from Python;
+    the dashboard reads it when its scope is every live key point."""
 
     day = models.DateField()
     author = models.ForeignKey(
@@ -341,6 +341,21 @@ class AuthorDay(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.author_id}: {self.keypoints}"
+
+
+class ObstacleDay(models.Model):
+    """The live key points of one local day that name one obstacle (`KeyPoint.named_obstacle`): how many.
+    Kept as AuthorDay is; the dashboard's most frequent obstacles read it."""
+
+    day = models.DateField()
+    obstacle = models.TextField()
+    keypoints = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "obstacle"], name="obstacleday_day_obstacle")]
+
+    def __str__(self):
+        return f"{self.day} {self.obstacle[:20]}: {self.keypoints}"
 
 
 class ExportStatus(models.TextChoices):

@@ -14,9 +14,9 @@ from django.core.management.color import no_style
 from django.core.management.sql import sql_flush
 from django.db import connection, transaction
 
-# Kept by triggers from the other tables' rows (keypoints/author_days.py): not read, and counted again by
+# Kept by triggers from the other tables' rows (keypoints/day_counts.py): not read, and counted again by
 # the triggers as the key points are written back.
-DERIVED = {"keypoints_authorday"}
+DERIVED = {"keypoints_authorday", "keypoints_obstacleday"}
 
 
 def _tables():

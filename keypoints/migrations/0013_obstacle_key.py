@@ -16,6 +16,6 @@ def shorten_named_obstacles(apps, schema_editor):
 class Migration(migrations.Migration):
     """A key point's obstacle is counted by its first characters (keypoints.models.OBSTACLE_KEY_LENGTH)."""
 
-    dependencies = [("keypoints", "0012_authorday")]
+    dependencies = [("keypoints", "0012_day_counts")]
 
     operations = [migrations.RunPython(shorten_named_obstacles, migrations.RunPython.noop)]

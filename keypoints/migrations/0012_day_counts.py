@@ -2,20 +2,20 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from keypoints import author_days
+from keypoints import day_counts
 
 
 def install(apps, schema_editor):
-    author_days.install(schema_editor.connection)
+    day_counts.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    author_days.uninstall(schema_editor.connection)
+    day_counts.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
-    """Live key points per author and day, kept by a trigger on PostgreSQL (keypoints/author_days.py), and
-    counted from the key points already there."""
+    """Live key points counted per author and day and per obstacle and day, kept by a trigger on PostgreSQL
+    (keypoints/day_counts.py), and counted from the key points already there."""
 
     dependencies = [
         ('keypoints', '0011_ledger_live_indexes'),
@@ -23,6 +23,18 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='ObstacleDay',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('obstacle', models.TextField()),
+                ('keypoints', models.IntegerField(default=0)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('day', 'obstacle'), name='obstacleday_day_obstacle')],
+            },
+        ),
         migrations.CreateModel(
             name='AuthorDay',
             fields=[

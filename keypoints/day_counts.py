@@ -1,17 +1,21 @@
-"""Live key points per author and day, kept by the database (PostgreSQL) in `AuthorDay`: what the
-dashboard's key points per person per week, completeness and timeliness read when its scope is every
-live key point (no narrowing filter, a person who sees every customer), instead of grouping a period's
-tens of thousands of key points on every visit.
+"""Live key points counted per day, kept by the database (PostgreSQL) in two tables that the dashboard
+reads when its scope is every live key point (no narrowing filter, a person who sees every customer),
+instead of grouping a period's tens of thousands of key points on every visit:
 
-A row per author and local day of the events (in the site's time zone, `TIME_ZONE`), with how many live
-key points fall on it, how many are complete and how many were written within `timeliness.ON_TIME` of
-their event. A trigger on the key points keeps the rows, whatever writes: a key point logged, edited (its
-completeness, its time or author), archived, restored or deleted, an import, the admin, a bulk load.
+- `AuthorDay`: per author and day, how many live key points, how many complete, and how many written
+  within `timeliness.ON_TIME` of their event (key points per person per week, completeness, timeliness);
+- `ObstacleDay`: per day and obstacle named (`KeyPoint.named_obstacle`), how many live key points name
+  it (the most frequent obstacles). As few rows as the team's obstacles repeat: at worst one per key point.
 
-The day and the on-time rule are written into the trigger when it is installed (after every migrate),
-which also rebuilds the rows when either has changed since: the function's comment records both, and
-the dashboard reads the rows only while that comment matches the running site's (`kept()`), so a site
-that changed its time zone and has not migrated since reads the key points as before.
+A day is the local date of the event in the site's time zone (`TIME_ZONE`), as the dashboard's period
+reads it. A trigger on the key points keeps both tables, whatever writes: a key point logged, edited (its
+completeness, obstacle, time or author), archived, restored or deleted, an import, the admin, a bulk load.
+
+The time zone and the on-time rule are written into the trigger when it is installed (after every
+migrate), which also counts the rows again when either has changed since: the function's comment
+records both, and the dashboard reads the rows only while that comment matches the running site's and
+the trigger is enabled (`kept()`), so a site that changed its time zone and has not migrated since
+reads the key points as before.
 
 SQLite (the development database) keeps no rows: the dashboard reads the key points there.
 """
@@ -26,9 +30,11 @@ from . import timeliness
 
 KEYPOINT = "keypoints_keypoint"
 AUTHOR_DAY = "keypoints_authorday"
-FUNCTION = "salesrecord_author_day"
-TRIGGER = "keypoint_author_day"
-MIGRATION = ("keypoints", "0012_authorday")
+OBSTACLE_DAY = "keypoints_obstacleday"
+TABLES = (AUTHOR_DAY, OBSTACLE_DAY)
+FUNCTION = "salesrecord_day_counts"
+TRIGGER = "keypoint_day_counts"
+MIGRATION = ("keypoints", "0012_day_counts")
 
 
 def _version():
@@ -46,9 +52,12 @@ def _on_time(row):
     return f"({row}.created_at - {row}.occurred_at <= interval '{seconds} seconds')::int"
 
 
+COUNTED = ("author_id", "occurred_at", "created_at", "is_complete", "named_obstacle", "archived_at")
+
+
 def _counted(row):
-    """What a key point's row counts by: a change to none of these changes no count."""
-    return f"({row}.author_id, {row}.occurred_at, {row}.created_at, {row}.is_complete, {row}.archived_at)"
+    """What a key point's row is counted by: a change to none of these changes no count."""
+    return "(" + ", ".join(f"{row}.{column}" for column in COUNTED) + ")"
 
 
 def _function():
@@ -62,12 +71,20 @@ def _function():
             UPDATE {AUTHOR_DAY} SET keypoints = keypoints - 1, complete = complete - OLD.is_complete::int,
                    on_time = on_time - {_on_time("OLD")}
              WHERE day = {_day("OLD")} AND author_id = OLD.author_id;
+            IF OLD.named_obstacle <> '' THEN
+                UPDATE {OBSTACLE_DAY} SET keypoints = keypoints - 1
+                 WHERE day = {_day("OLD")} AND obstacle = OLD.named_obstacle;
+            END IF;
         END IF;
         IF TG_OP <> 'DELETE' AND NEW.archived_at IS NULL THEN
             INSERT INTO {AUTHOR_DAY} (day, author_id, keypoints, complete, on_time)
             VALUES ({_day("NEW")}, NEW.author_id, 1, NEW.is_complete::int, {_on_time("NEW")})
             ON CONFLICT (day, author_id) DO UPDATE SET keypoints = {AUTHOR_DAY}.keypoints + 1,
                 complete = {AUTHOR_DAY}.complete + EXCLUDED.complete, on_time = {AUTHOR_DAY}.on_time + EXCLUDED.on_time;
+            IF NEW.named_obstacle <> '' THEN
+                INSERT INTO {OBSTACLE_DAY} (day, obstacle, keypoints) VALUES ({_day("NEW")}, NEW.named_obstacle, 1)
+                ON CONFLICT (day, obstacle) DO UPDATE SET keypoints = {OBSTACLE_DAY}.keypoints + 1;
+            END IF;
         END IF;
         RETURN NULL;
     END
@@ -78,7 +95,7 @@ def _function():
 def _trigger():
     return f"""
     CREATE OR REPLACE TRIGGER {TRIGGER}
-    AFTER INSERT OR DELETE OR UPDATE OF author_id, occurred_at, created_at, is_complete, archived_at ON {KEYPOINT}
+    AFTER INSERT OR DELETE OR UPDATE OF {", ".join(COUNTED)} ON {KEYPOINT}
     FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()
     """
 
@@ -108,11 +125,17 @@ def install(connection=default_connection):
 
 def rebuild(cursor):
     """Every row counted again from the key points (after a bulk load with the trigger off)."""
-    cursor.execute(f"DELETE FROM {AUTHOR_DAY}")
+    for table in TABLES:
+        cursor.execute(f"DELETE FROM {table}")
+    live = f"FROM {KEYPOINT} k WHERE k.archived_at IS NULL"
     cursor.execute(
         f"INSERT INTO {AUTHOR_DAY} (day, author_id, keypoints, complete, on_time) "
-        f"SELECT {_day('k')}, k.author_id, COUNT(*), SUM(k.is_complete::int), SUM({_on_time('k')}) "
-        f"FROM {KEYPOINT} k WHERE k.archived_at IS NULL GROUP BY 1, 2"
+        f"SELECT {_day('k')}, k.author_id, COUNT(*), SUM(k.is_complete::int), SUM({_on_time('k')}) {live} "
+        "GROUP BY 1, 2"
+    )
+    cursor.execute(
+        f"INSERT INTO {OBSTACLE_DAY} (day, obstacle, keypoints) "
+        f"SELECT {_day('k')}, k.named_obstacle, COUNT(*) {live} AND k.named_obstacle <> '' GROUP BY 1, 2"
     )
 
 
@@ -141,7 +164,7 @@ def kept(connection=default_connection):
 
 
 def installed_after_migrate(sender, using, **kwargs):
-    """After every migrate (and flush), while the migration that brought the table is applied."""
+    """After every migrate (and flush), while the migration that brought the tables is applied."""
     connection = connections[using]
     if connection.vendor == "postgresql" and MIGRATION in MigrationRecorder(connection).applied_migrations():
         install(connection)
