@@ -219,11 +219,14 @@ class KeyPoint(Archivable):
                 name="keypoint_project_open_step",
             ),
             # A ledger over a rep's projects, whole or of one stage: their live key points newest first, read
-            # from the index alone, page and capped count (keypoints/paging.py).
+            # from the index alone, page and capped count (keypoints/paging.py). With what the dashboard
+            # counts of a period's key points (dashboard.metrics: per person and week, obstacles), so that a
+            # rep's dashboard reads their projects' key points from the index alone too (PostgreSQL).
             models.Index(
-                fields=["project", "-occurred_at", "-id"],
+                # (Trailing key columns rather than INCLUDE, which SQLite would warn of and ignore.)
+                fields=["project", "-occurred_at", "-id", "author", "is_complete", "created_at", "named_obstacle"],
                 condition=models.Q(archived_at__isnull=True),
-                name="keypoint_live_project_idx",
+                name="keypoint_project_period_idx",
             ),
             models.Index(
                 fields=["project", "stage", "-occurred_at", "-id"],
