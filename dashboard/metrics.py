@@ -348,8 +348,12 @@ def attention(scope):
     stalled = stalls.stalled(scope.projects, scope.now, thresholds)
     first_pks, stalled_count = first_with_count(stalled.order_by("quiet_since", "pk"), LIST_LIMIT)
     first_stalled = selectors.stalled_listed(first_pks, scope.now, thresholds)
+    # Of the scope's open projects, named as a set: for a rep, PostgreSQL then reads their few open
+    # projects by id, where a join to the projects' status hashed every open project of the team.
     overdue = scope.keypoints.filter(
-        project__status=ProjectStatus.OPEN, next_step_status=NextStepStatus.OPEN, next_step_due__lt=scope.today
+        project__in=scope.projects.filter(status=ProjectStatus.OPEN),
+        next_step_status=NextStepStatus.OPEN,
+        next_step_due__lt=scope.today,
     )
     return {
         "stalled_count": stalled_count,
