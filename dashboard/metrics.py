@@ -14,7 +14,9 @@ At scale (hundreds of thousands of key points) every figure reads through an ind
 range of instants (the start of its first day to the start of the day after its last, in the site's
 time zone) rather than a date computed for every row; a rep's scope is resolved once per page into
 their projects' ids; the key points per rep, completeness and timeliness are one grouped query
-(`authors_by_week`); the stalled projects are counted and listed in one query.
+(`AuthorWeeks`); the stalled projects are counted and listed in one query. Over every live key point
+(a person who sees every customer, no narrowing filter) the key points per person and the obstacles
+read the counts per day that the database keeps (keypoints.day_counts) instead of the key points.
 """
 
 import datetime
