@@ -227,15 +227,39 @@ def _money(value):
 # 2. Conversion ------------------------------------------------------------------------------------
 
 
-def conversion(scope):
-    reached = (
-        scope.cohort()
-        .alias(reached=keypoint_selectors.reached_stage())
-        .aggregate(**{f"stage_{stage.number}": Count("pk", filter=Q(reached__gte=stage.number)) for stage in STAGES})
-    )
+@dataclass
+class Cohort:
+    """The projects created in the period, per lead rating, with how many of each reached each stage:
+    the conversion and the lead ratings read these rows, one query over the cohort for the two."""
+
+    rows: list
+
+    @classmethod
+    def read(cls, scope):
+        reached = {f"stage_{stage.number}": Count("pk", filter=Q(reached__gte=stage.number)) for stage in STAGES}
+        return cls(
+            rows=list(
+                scope.cohort()
+                .order_by()
+                .alias(reached=keypoint_selectors.reached_stage())
+                .annotate(rating=keypoint_selectors.lead_rating())
+                .values("rating")
+                .annotate(projects=Count("pk"), **reached)
+            )
+        )
+
+    def reached(self, stage):
+        return sum(row[f"stage_{stage.number}"] for row in self.rows)
+
+    def by_rating(self):
+        return {row["rating"]: row["projects"] for row in self.rows}
+
+
+def conversion(scope, cohort=None):
+    cohort = cohort or Cohort.read(scope)
     rows, previous = [], None
     for stage in STAGES:
-        count = reached[f"stage_{stage.number}"]
+        count = cohort.reached(stage)
         rows.append(
             {
                 "stage": stage,
@@ -374,14 +398,8 @@ def attention(scope):
 # 6. Lead ratings ----------------------------------------------------------------------------------
 
 
-def lead_ratings(scope):
-    found = dict(
-        scope.cohort()
-        .order_by()
-        .annotate(rating=keypoint_selectors.lead_rating())
-        .values_list("rating")
-        .annotate(count=Count("pk"))
-    )
+def lead_ratings(scope, cohort=None):
+    found = (cohort or Cohort.read(scope)).by_rating()
     rows = []
     for value, label in [*((rating, rating) for rating in LeadRating.values), ("", _("Unrated"))]:
         rows.append(
@@ -703,10 +721,13 @@ FIGURES = {
 }
 
 
-# The figures that read the period's key points per author and week: one query serves the three.
+# The figures that read the period's key points per author and week (one query serves the three), and
+# those that read the cohort per rating (one query serves the two).
 BY_AUTHOR = ("activity", "completeness", "timeliness")
+BY_COHORT = ("conversion", "ratings")
 
 
 def figures(scope):
-    authors = AuthorWeeks.read(scope)
-    return {name: figure(scope, authors) if name in BY_AUTHOR else figure(scope) for name, figure in FIGURES.items()}
+    authors, cohort = AuthorWeeks.read(scope), Cohort.read(scope)
+    shared = dict.fromkeys(BY_AUTHOR, authors) | dict.fromkeys(BY_COHORT, cohort)
+    return {name: figure(scope, shared[name]) if name in shared else figure(scope) for name, figure in FIGURES.items()}
