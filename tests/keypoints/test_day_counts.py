@@ -5,11 +5,10 @@ timeliness.recorded_within, named_obstacle). SQLite keeps none: the dashboard re
 
 import dataclasses
 import datetime
-import threading
 
 import pytest
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connection, connections
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from dashboard.filters import DashboardFilter
 from keypoints import day_counts, services, timeliness
 from keypoints.models import AuthorDay, KeyPoint, ObstacleDay
 from tests.factories import CustomerFactory, KeyPointFactory, ProjectFactory, UserFactory
+from tests.reminders.test_races import at_once_calls
 
 pytestmark = [
     pytest.mark.django_db,
@@ -214,24 +214,11 @@ def test_people_logging_at_the_same_moment_are_each_counted(rep, other_rep):
     logged by two people at once: each lands in the same day's rows, none lost, none refused."""
     projects = [ProjectFactory(customer=CustomerFactory(owner=owner)) for owner in (rep, other_rep, rep, other_rep)]
     moment = timezone.now() - datetime.timedelta(hours=2)
-    barrier = threading.Barrier(len(projects))
-    failures = []
-
-    def log(project):
-        try:
-            barrier.wait(timeout=10)
-            KeyPointFactory(project=project, occurred_at=moment, obstacles="价格太高")
-        except Exception as error:  # noqa: BLE001 - reported below, with what it was
-            failures.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=log, args=(project,)) for project in projects]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    logs = [
+        lambda project=project: KeyPointFactory(project=project, occurred_at=moment, obstacles="价格太高")
+        for project in projects
+    ]
+    assert at_once_calls(logs) == []
     day = timezone.localdate(moment)
     assert kept_rows() == {(day, rep.pk): (2, 0, 2), (day, other_rep.pk): (2, 0, 2)} == as_the_key_points_say()
     assert kept_obstacles() == {(day, "价格太高"): 4}
