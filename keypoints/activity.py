@@ -119,9 +119,32 @@ DROP = {
 }
 
 
+# The triggers that kept quiet_since alone (keypoints/quiet_since.py, migration 0010_quiet_since_triggers
+# on PostgreSQL, every migrate on SQLite), which these replace: a database that had them loses them here.
+FORMER = {
+    "postgresql": [
+        f"DROP TRIGGER IF EXISTS keypoint_quiet_since ON {KEYPOINT}",
+        f"DROP TRIGGER IF EXISTS project_quiet_since ON {PROJECT}",
+        "DROP FUNCTION IF EXISTS salesrecord_keypoint_quiet_since()",
+        "DROP FUNCTION IF EXISTS salesrecord_project_quiet_since()",
+    ],
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS {name}"
+        for name in [
+            "project_quiet_since_insert",
+            "project_quiet_since_update",
+            "keypoint_quiet_since_insert",
+            "keypoint_quiet_since_update",
+            "keypoint_quiet_since_delete",
+        ]
+    ],
+}
+
+
 def install(connection=default_connection):
-    """The triggers, in place (idempotent), and every project's values filled in if it has none yet."""
-    statements = POSTGRESQL if connection.vendor == "postgresql" else SQLITE
+    """The triggers, in place (idempotent), the former ones gone, and every project's values filled in if
+    it has none yet."""
+    statements = FORMER[connection.vendor] + (POSTGRESQL if connection.vendor == "postgresql" else SQLITE)
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
@@ -130,7 +153,10 @@ def install(connection=default_connection):
 
 def fill(cursor, connection=default_connection, only_missing=False):
     """Every project's values computed again (after a bulk load with the triggers off)."""
-    where = " WHERE quiet_since IS NULL" if only_missing else ""
+    # Missing: a project written before the triggers, or before last_keypoint_at was kept (a database
+    # that had the former triggers holds quiet_since alone). A project with no key point yet is computed
+    # again each time, to the same null.
+    where = " WHERE quiet_since IS NULL OR last_keypoint_at IS NULL" if only_missing else ""
     if connection.vendor == "postgresql":
         # The project's trigger computes it.
         cursor.execute(f"UPDATE {PROJECT} SET quiet_since = NULL{where}")
@@ -140,7 +166,7 @@ def fill(cursor, connection=default_connection, only_missing=False):
 
 def uninstall(connection=default_connection):
     with connection.cursor() as cursor:
-        for statement in DROP[connection.vendor]:
+        for statement in FORMER[connection.vendor] + DROP[connection.vendor]:
             cursor.execute(statement)
 
 

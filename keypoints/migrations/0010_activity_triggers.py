@@ -18,8 +18,8 @@ class Migration(migrations.Migration):
     project's values."""
 
     dependencies = [
-        ("customers", "0012_project_activity"),
-        ("keypoints", "0009_obstacle_stored"),
+        ("customers", "0013_project_last_keypoint"),
+        ("keypoints", "0010_quiet_since_triggers"),
     ]
 
     operations = [migrations.RunPython(install, uninstall)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_project_activity'),
+        ('customers', '0013_project_last_keypoint'),
         ('keypoints', '0010_activity_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

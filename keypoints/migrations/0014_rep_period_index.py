@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_project_activity'),
+        ('customers', '0013_project_last_keypoint'),
         ('keypoints', '0013_obstacle_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -167,3 +168,50 @@ def test_on_sqlite_the_triggers_are_out_of_the_way_while_migrating_and_back_afte
     with connection.cursor() as cursor:
         cursor.execute("UPDATE customers_project SET stage = stage")
     assert stored_of(project) == entered + 2 * DAY
+
+
+# The former triggers of a database migrated before last_keypoint_at (keypoints/quiet_since.py until then):
+# one of each database's, doing nothing, under its former name.
+FORMER_TRIGGER = {
+    "postgresql": [
+        "CREATE FUNCTION salesrecord_project_quiet_since() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ "
+        "LANGUAGE plpgsql",
+        "CREATE TRIGGER project_quiet_since BEFORE UPDATE ON customers_project "
+        "FOR EACH ROW EXECUTE FUNCTION salesrecord_project_quiet_since()",
+    ],
+    "sqlite": ["CREATE TRIGGER project_quiet_since_update AFTER UPDATE ON customers_project BEGIN SELECT 1; END"],
+}
+
+
+def trigger_names():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_a_database_that_had_the_former_triggers_loses_them_and_gets_each_newest_key_point(project, entered):
+    KeyPointFactory(project=project, stage=2, occurred_at=entered + 2 * DAY)
+    # As the former triggers left it: quiet_since kept, last_keypoint_at not there to keep.
+    activity.uninstall(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE customers_project SET last_keypoint_at = NULL")
+        for statement in FORMER_TRIGGER[connection.vendor]:
+            cursor.execute(statement)
+    assert last_of(project) is None and stored_of(project) == entered + 2 * DAY
+    assert trigger_names() & {"project_quiet_since", "project_quiet_since_update"}
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert not trigger_names() & {"project_quiet_since", "project_quiet_since_update"}
+    assert last_of(project) == entered + 2 * DAY and stored() == as_the_records_say()
+
+
+def test_the_migrations_a_database_may_have_applied_keep_their_names():
+    """A database migrated by an earlier release goes on from where it stands: a migration it applied
+    is never renamed away (it would be applied a second time)."""
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    for applied in [("customers", "0012_project_quiet_since"), ("keypoints", "0010_quiet_since_triggers")]:
+        assert applied in graph.nodes
+    assert ("keypoints", "0010_quiet_since_triggers") in graph.node_map[("keypoints", "0010_activity_triggers")].parents

@@ -17,17 +17,8 @@ class Migration(migrations.Migration):
             name='quiet_since',
             field=models.DateTimeField(editable=False, null=True, verbose_name='quiet since'),
         ),
-        migrations.AddField(
-            model_name='project',
-            name='last_keypoint_at',
-            field=models.DateTimeField(editable=False, null=True, verbose_name='last key point'),
-        ),
         migrations.AddIndex(
             model_name='project',
             index=models.Index(condition=models.Q(('archived_at__isnull', True), ('status', 'open')), fields=['stage', 'quiet_since', 'id'], name='project_open_quiet'),
-        ),
-        migrations.AddIndex(
-            model_name='project',
-            index=models.Index(condition=models.Q(('archived_at__isnull', True)), fields=['customer', 'last_keypoint_at'], name='project_customer_activity'),
         ),
     ]
