@@ -45,11 +45,16 @@ def stage_path(project, history):
     ]
 
 
+def with_row_relations(keypoints):
+    """Everything a row shows of the key point itself (its people), in a fixed number of queries."""
+    return keypoints.select_related("author", "next_step_owner").prefetch_related(
+        Prefetch("our_participants"), attended_contacts()
+    )
+
+
 def with_timeline_relations(keypoints):
-    """Everything a timeline or ledger row shows, in a fixed number of queries."""
-    return keypoints.select_related(
-        "author", "next_step_owner", "project__customer__owner", "project__owner"
-    ).prefetch_related(Prefetch("our_participants"), attended_contacts())
+    """Everything a ledger row shows, its project's customer and owners too."""
+    return with_row_relations(keypoints).select_related("project__customer__owner", "project__owner")
 
 
 def attended_contacts():
@@ -105,8 +110,9 @@ TIMELINE_ORDER = ("-stage", "-occurred_at", "-pk")
 
 
 def timeline_page(project, number, per_page):
-    """One page of the project's key points in timeline order, with what each row shows."""
-    keypoints = with_timeline_relations(project.keypoints.order_by(*TIMELINE_ORDER))
+    """One page of the project's key points in timeline order, with what each row shows. The project
+    itself is not joined: its related manager gives every row the instance the page already holds."""
+    keypoints = with_row_relations(project.keypoints.order_by(*TIMELINE_ORDER))
     return Paginator(keypoints, per_page).get_page(number)
 
 
