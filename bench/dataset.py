@@ -218,13 +218,17 @@ def build(scale=1.0, seed=2026, log=print):
             status = "open" if is_long else rng.choices(["open", "on_hold", "lost", "completed"], [75, 8, 10, 7])[0]
             stage = 7 if status == "completed" else (rng.randint(3, 6) if is_long else rng.randint(1, 7))
             stalled = status == "open" and not is_long and rng.random() < 0.2
-            created = now - datetime.timedelta(days=rng.randint(120, 720) if not is_long else 1_000)
             quiet = datetime.timedelta(
                 days=rng.randint(61, 200) if stalled else rng.randint(0, 10), hours=rng.randint(0, 23)
             )
             last = now - quiet
             if status in ("lost", "completed"):
                 last = now - datetime.timedelta(days=rng.randint(20, 100))
+            # Opened on any day of the last two years, at least a few days before its last key point: a
+            # team opens projects every week, so the period's figures over new projects (conversion, days
+            # in each stage, lead ratings) have as many to count as a real dashboard.
+            age = 1_000 if is_long else rng.randint((now - last).days + 5, 720)
+            created = now - datetime.timedelta(days=age)
             # The stage's changes spread over the project's life: stage k entered at a k-th of the way.
             span = last - created
             entered = [created + span * (k / (stage + 1)) for k in range(stage)] if stage > 1 else [created]
