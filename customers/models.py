@@ -275,6 +275,18 @@ class Project(Archivable):
                 condition=models.Q(archived_at__isnull=True),
                 name="project_customer_activity",
             ),
+            # The dashboard's period: the projects created in it (conversion, days in each stage, lead
+            # ratings read each one's id, stage and status) and those signed in it, from the index alone.
+            models.Index(
+                fields=["created_at", "id", "stage", "status"],
+                condition=models.Q(archived_at__isnull=True),
+                name="project_live_created",
+            ),
+            models.Index(
+                fields=["signed_on", "id", "signed_amount"],
+                condition=models.Q(archived_at__isnull=True, signed_on__isnull=False),
+                name="project_live_signed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

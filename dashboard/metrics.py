@@ -25,7 +25,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -169,34 +169,27 @@ def _percent(part, whole):
 # 1. Pipeline by stage -----------------------------------------------------------------------------
 
 
-def win_probability():
-    """Each open deal's chance of being won, in percent, from its stage (keypoints.stages)."""
-    return Case(*(When(stage=stage.number, then=Value(stage.probability)) for stage in STAGES), default=Value(0))
-
-
 def pipeline(scope):
-    money = DecimalField(max_digits=20, decimal_places=2)
     totals = {
         row["stage"]: row
         for row in scope.projects.filter(status=ProjectStatus.OPEN)
         .order_by()
         .values("stage")
-        .annotate(
-            count=Count("pk"),
-            value=Sum(deal_value()),
-            weighted=Sum(ExpressionWrapper(deal_value() * win_probability() / Value(100), output_field=money)),
-        )
+        .annotate(count=Count("pk"), value=Sum(deal_value()))
     }
     rows = []
     for stage in STAGES:
         found = totals.get(stage.number, {})
+        value = _money(found.get("value"))
         rows.append(
             {
                 "stage": stage,
                 "count": found.get("count", 0),
-                "value": _money(found.get("value")),
+                "value": value,
                 "probability": stage.probability,
-                "weighted": _money(found.get("weighted")),
+                # Every deal of a stage has the stage's probability: the sum of their weighted values is
+                # their value's sum, weighted (exactly: a percentage of an amount in cents has four decimals).
+                "weighted": None if value is None else _money(value * stage.probability / 100),
                 "link": scope.projects_link(stage=stage.number, status=ProjectStatus.OPEN),
             }
         )
@@ -229,30 +222,32 @@ def _money(value):
 
 @dataclass
 class Cohort:
-    """The projects created in the period, per lead rating, with how many of each reached each stage:
-    the conversion and the lead ratings read these rows, one query over the cohort for the two."""
+    """The projects created in the period, counted per lead rating and furthest stage reached: the
+    conversion and the lead ratings read these rows (at most a few dozen), one query over the cohort for
+    the two, each project's rating and furthest stage worked out once."""
 
     rows: list
 
     @classmethod
     def read(cls, scope):
-        reached = {f"stage_{stage.number}": Count("pk", filter=Q(reached__gte=stage.number)) for stage in STAGES}
         return cls(
             rows=list(
                 scope.cohort()
                 .order_by()
-                .alias(reached=keypoint_selectors.reached_stage())
-                .annotate(rating=keypoint_selectors.lead_rating())
-                .values("rating")
-                .annotate(projects=Count("pk"), **reached)
+                .annotate(rating=keypoint_selectors.lead_rating(), reached=keypoint_selectors.reached_stage())
+                .values("rating", "reached")
+                .annotate(projects=Count("pk"))
             )
         )
 
     def reached(self, stage):
-        return sum(row[f"stage_{stage.number}"] for row in self.rows)
+        return sum(row["projects"] for row in self.rows if row["reached"] >= stage.number)
 
     def by_rating(self):
-        return {row["rating"]: row["projects"] for row in self.rows}
+        found = {}
+        for row in self.rows:
+            found[row["rating"]] = found.get(row["rating"], 0) + row["projects"]
+        return found
 
 
 def conversion(scope, cohort=None):
