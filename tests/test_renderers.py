@@ -19,6 +19,12 @@ class EveryKind(forms.Form):
     kind = forms.ChoiceField(choices=[("", "全部"), ("a", "甲 & 乙"), ("b", "B")])
     kinds = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple)
     grouped = forms.ChoiceField(choices=[("组", [("x", "X"), ("y", "Y")]), ("z", "Z")])
+    several = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B \"quoted\" 'too'")], required=False)
+    marked = forms.ChoiceField(
+        choices=[(1, "一"), (2, "二")],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select", "disabled": True, "hidden": False, "data-x": "<&>"}),
+    )
     flag = forms.BooleanField(required=False)
     note = forms.CharField(widget=forms.Textarea)
     token = forms.CharField(widget=forms.HiddenInput)
@@ -39,6 +45,7 @@ def test_it_is_the_renderer_forms_use():
     [
         {},
         {"name": "<b>", "count": "-1", "when": "2026-02-30", "kind": "a", "kinds": ["a", "b"], "grouped": "y"},
+        {"kind": "a & b", "grouped": "z", "several": ["a", "b"], "marked": "2"},
         {"name": "甲", "count": "3", "when": "2026-02-03", "kind": "b", "flag": "on", "note": "x\n<y>", "token": "t"},
     ],
 )
@@ -55,6 +62,36 @@ def test_a_filter_bar_renders_the_same_html(rf, lead):
         html[type(renderer)] = [parse_html(str(field)) for field in ledger_filter.form]
     assert html[WidgetRenderer] == html[DjangoTemplates]
     assert len(html[WidgetRenderer]) > 5
+
+
+def test_a_select_of_people_renders_the_same_html_as_through_django_templates(lead, rep):
+    class People(forms.Form):
+        person = forms.ModelChoiceField(queryset=type(lead).objects.order_by("pk"), empty_label="全部")
+
+    for data in ({}, {"person": str(rep.pk)}, {"person": "nobody"}):
+        assert rendered(People, WidgetRenderer(), data) == rendered(People, DjangoTemplates(), data)
+
+
+def test_a_select_is_written_as_django_writes_it_to_the_character():
+    # parse_html compares the elements; the page's bytes are the same too.
+    form = EveryKind({"grouped": "y", "marked": "1"})
+    fast = WidgetRenderer()
+    for name in ("kind", "grouped", "several", "marked"):
+        bound = form[name]
+        widget = form.fields[name].widget
+        context = widget.get_context(bound.html_name, bound.value(), bound.build_widget_attrs({"id": bound.auto_id}))
+        template = widget.template_name
+        assert fast.render(template, context) == fast.get_template(template).render(context).strip()
+
+
+def test_an_option_of_another_template_renders_through_it():
+    class OwnOption(forms.Select):
+        option_template_name = "django/forms/widgets/input.html"
+
+    class Form(forms.Form):
+        kind = forms.ChoiceField(choices=[("a", "A")], widget=OwnOption)
+
+    assert '<input type="select"' in str(Form(renderer=WidgetRenderer())["kind"])
 
 
 def test_django_forms_templates_come_from_jinja2_and_others_from_django_templates():
