@@ -102,14 +102,16 @@ class Scope:
         # route is reversed once, each parameter encoded once (urlencode joins its pairs with "&").
         paths = self.__dict__.setdefault("_paths", {})
         pairs = self.__dict__.setdefault("_pairs", {})
-        if route not in paths:
-            paths[route] = reverse(route)
+        path = paths.get(route)
+        if path is None:
+            path = paths[route] = reverse(route)
         encoded = []
-        for pair in ((key, str(value)) for key, value in params.items()):
-            if pair not in pairs:
-                pairs[pair] = urlencode([pair])
-            encoded.append(pairs[pair])
-        return f"{paths[route]}?{'&'.join(encoded)}"
+        for pair in params.items():
+            found = pairs.get(pair)
+            if found is None:
+                found = pairs[pair] = urlencode([(pair[0], str(pair[1]))])
+            encoded.append(found)
+        return f"{path}?{'&'.join(encoded)}"
 
     def instants(self):
         """The period as instants: from the start of its first day to the start of the day after its last."""
