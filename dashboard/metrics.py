@@ -20,8 +20,10 @@ read the counts per day that the database keeps (keypoints.day_counts) instead o
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
@@ -126,12 +128,11 @@ class Scope:
         """A list's own date range for (part of) the period, e.g. created_from/created_to."""
         return {f"{prefix}_from": max(start or self.start, self.start), f"{prefix}_to": min(end or self.end, self.end)}
 
+    @cached_property
     def counted_by_day(self):
         """Whether the figures over the period's key points read the counts the database keeps per day
         (keypoints.day_counts): for every live key point, where they are kept. Asked once per page."""
-        if "_counted_by_day" not in self.__dict__:
-            self.__dict__["_counted_by_day"] = self.every_keypoint and day_counts.kept()
-        return self.__dict__["_counted_by_day"]
+        return self.every_keypoint and day_counts.kept()
 
     def keypoints_in_period(self):
         start, end = self.instants()
@@ -247,9 +248,9 @@ class Cohort:
         return sum(row["projects"] for row in self.rows if row["reached"] >= stage.number)
 
     def by_rating(self):
-        found = {}
+        found = Counter()
         for row in self.rows:
-            found[row["rating"]] = found.get(row["rating"], 0) + row["projects"]
+            found[row["rating"]] += row["projects"]
         return found
 
 
@@ -466,7 +467,7 @@ class AuthorWeeks:
     @classmethod
     def read(cls, scope):
         weeks = list(_weeks(scope.start, scope.end))
-        rows = (cls._from_day_counts if scope.counted_by_day() else cls._from_keypoints)(scope, weeks)
+        rows = (cls._from_day_counts if scope.counted_by_day else cls._from_keypoints)(scope, weeks)
         for row in rows:
             row["week"] = weeks[row["week"]]
         return cls(rows=rows, people=_people({row["author"] for row in rows}), weeks=weeks)
@@ -667,7 +668,7 @@ def timeliness(scope, authors=None):
 
 
 def obstacles(scope):
-    if scope.counted_by_day():
+    if scope.counted_by_day:
         # From the counts per day and obstacle the database keeps: the same counts.
         found = (
             ObstacleDay.objects.filter(day__gte=scope.start, day__lte=scope.end, keypoints__gt=0)

@@ -52,7 +52,7 @@ def with_row_relations(keypoints):
     )
 
 
-def with_timeline_relations(keypoints):
+def with_ledger_relations(keypoints):
     """Everything a ledger row shows, its project's customer and owners too."""
     return with_row_relations(keypoints).select_related("project__customer__owner", "project__owner")
 
@@ -64,7 +64,7 @@ def attended_contacts():
 
 def ledger_rows(keypoints):
     """The ledger's rows: what a timeline row shows, and how long after its event each was written."""
-    return with_timeline_relations(keypoints).annotate(
+    return with_ledger_relations(keypoints).annotate(
         recording_delay=timeliness.recording_delay(),
         recorded_on_time=timeliness.recorded_within(timeliness.ON_TIME),
     )

@@ -193,9 +193,9 @@ def test_the_dashboard_counts_the_same_from_the_rows_as_from_the_key_points(proj
     dashboard_filter = DashboardFilter(rf.get("/", params).GET, user=lead)
     assert dashboard_filter.is_valid()
     scope = metrics.Scope.from_filter(dashboard_filter)
-    assert scope.counted_by_day() is not narrowed
+    assert scope.counted_by_day is not narrowed
     from_keypoints = dataclasses.replace(scope, every_keypoint=False)
-    assert not from_keypoints.counted_by_day()
+    assert not from_keypoints.counted_by_day
 
     read, read_from_keypoints = metrics.AuthorWeeks.read(scope), metrics.AuthorWeeks.read(from_keypoints)
     assert sorted(read.rows, key=str) == sorted(read_from_keypoints.rows, key=str)
