@@ -19,7 +19,21 @@ def is_id(value):
     return value is not None and bool(_ID.match(str(value).strip()))
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """A choice field's options read as a list, in one query. Django reads them through
+    QuerySet.iterator(), which on PostgreSQL is a server-side cursor: three round trips (declare, fetch,
+    close) for what is a few dozen people or reasons in every filter bar."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class IdChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+
     def to_python(self, value):
         if value not in self.empty_values and not is_id(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
@@ -27,6 +41,8 @@ class IdChoiceField(forms.ModelChoiceField):
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListedChoiceIterator
+
     def _check_values(self, value):
         for pk in value:
             if not is_id(pk):
