@@ -27,7 +27,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -556,8 +556,14 @@ def _occurred(scope, start=None, end=None):
 
 def lost_reasons(scope):
     start, end = scope.instants()
+    # Each of the period's losses (a few per day, read from the lost changes' period index) checks its
+    # own project against the scope, one lookup by id: written as a value of the project rather than as
+    # `project__in`, which PostgreSQL joins by hashing every project of the scope (all, for a lead).
+    in_scope = Subquery(scope.projects.filter(pk=OuterRef("project")).order_by().values("pk")[:1])
     found = list(
-        StageHistory.objects.filter(project__in=scope.projects, kind=StageChange.LOST, at__gte=start, at__lt=end)
+        StageHistory.objects.filter(kind=StageChange.LOST, at__gte=start, at__lt=end)
+        .alias(in_scope=in_scope)
+        .filter(in_scope__isnull=False)
         .order_by()
         .values("lost_reason")
         .annotate(count=Count("project", distinct=True))

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.db.models import F
 
+from customers.models import Project
 from keypoints.models import KeyPoint
 from tests.factories import ProjectFactory
 
@@ -180,6 +181,16 @@ def test_lost_reasons_count_the_projects_lost_in_the_period(figures, lead, book)
     assert lost["rows"][0]["link"] == (
         f"/projects/?lost_reason={book['price'].pk}&lost_from=2026-04-01&lost_to=2026-06-30"
     )
+
+
+def test_lost_reasons_count_only_the_projects_in_scope(figures, lead, rep, book):
+    # The rep sees P2 (price) and P5 (budget), not their colleague's Q2 (price).
+    lost = figures(rep)["lost"]
+    assert [(str(row["reason"]), row["count"]) for row in lost["rows"]] == [("测试：价格", 1), ("测试：预算", 1)]
+    # An archived project's loss leaves every scope.
+    Project.all_objects.filter(pk=book["p2"].pk).update(archived_at=F("created_at"))
+    lost = figures(lead)["lost"]
+    assert [(str(row["reason"]), row["count"]) for row in lost["rows"]] == [("测试：价格", 1), ("测试：预算", 1)]
 
 
 def test_a_loss_outside_the_period_is_not_counted(figures, lead):
