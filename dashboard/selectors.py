@@ -112,7 +112,7 @@ def pipeline(user, now=None, *, projects=None):
         open_deals = open_deals.filter(pk__in=projects.values("pk"))
     totals = {
         row["stage"]: row
-        for row in open_deals.order_by().values("stage").annotate(count=Count("pk"), value=Sum(deal_value()))
+        for row in open_deals.order_by().values("stage").annotate(count=Count("*"), value=Sum(deal_value()))
     }
     waiting = ("stage_entered_at", "pk")
     if (
