@@ -1,6 +1,7 @@
 import functools
 
 from django import template
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -70,6 +71,21 @@ def join_list(items, autoescape=True):
     """{{ people|join_list }}: 甲、乙 in Chinese, "a, b" in English (Django's join takes one separator)."""
     escape = conditional_escape if autoescape else str
     return mark_safe(escape(text.list_separator()).join(escape(item) for item in items))
+
+
+@register.filter
+def term_rows(pairs):
+    """{{ keypoint.stage_values|term_rows }}: each (label, value) as a term and its description in a
+    definition list, escaped and localized as {{ }} would write them. Written here rather than by a
+    {% for %}: a project page shows twenty records of about five elements each, and the template engine
+    spends tens of microseconds on every node of every row."""
+    return mark_safe(
+        "".join(
+            f'<dt class="col-sm-3">{conditional_escape(label)}</dt>'
+            f'<dd class="col-sm-9 kp-text">{conditional_escape(localize(value))}</dd>'
+            for label, value in pairs
+        )
+    )
 
 
 @register.simple_tag

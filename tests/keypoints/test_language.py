@@ -207,3 +207,23 @@ def test_xlsx_keeps_its_header_in_view_with_a_filter_row_and_sensible_widths(cli
     assert sheet.auto_filter.ref == f"A1:{get_column_letter(sheet.max_column)}2"
     widths = {header.value: sheet.column_dimensions[header.column_letter].width for header in sheet[1]}
     assert widths["What happened"] > widths["Stage"] and widths["Customer"] > widths["Stage"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_records_elements_are_written_as_the_template_loop_wrote_them(contract, language):
+    """keypoint_item.html writes a record's elements with the term_rows filter: the same terms and
+    descriptions, escaped, as the {% for %} it replaces."""
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    contract.contract_number = 'HT-<2026> & "001"'
+    loop = Template(
+        '{% for label, value in keypoint.stage_values %}<dt class="col-sm-3">{{ label }}</dt>'
+        '<dd class="col-sm-9 kp-text">{{ value }}</dd>{% endfor %}'
+    )
+    rows = Template("{% load salesrecord %}{{ keypoint.stage_values|term_rows }}")
+    with translation.override(language):
+        context = Context({"keypoint": contract})
+        expected, written = loop.render(context), rows.render(context)
+    assert parse_html(written) == parse_html(expected)
+    assert "HT-&lt;2026&gt; &amp; &quot;001&quot;" in written and written.count("<dt") == 3
