@@ -402,3 +402,37 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client_for, lead, rep, ot
         context = client.get("/dashboard/", Q2).context
     # The new projects were created now, on the period's last day.
     assert context["conversion"]["rows"][0]["count"] == 21 and len(context["activity"]["rows"]) == 3
+
+
+COMPLETENESS_LOOP = """{% for row in rows %}<tr>
+  <th scope="row" class="fw-normal nowrap">{{ row.author }}</th>
+  <td class="text-end"><a href="{{ row.link }}">{{ row.total }}</a></td>
+  <td class="text-end"><a href="{{ row.incomplete_link }}">{{ row.incomplete }}</a></td>
+  <td class="text-end">{{ row.share }}%</td>
+</tr>{% endfor %}"""
+TIMELINESS_LOOP = """{% for row in rows %}<tr>
+  <th scope="row" class="fw-normal nowrap">{{ row.author }}</th>
+  <td class="text-end"><a href="{{ row.link }}">{{ row.total }}</a></td>
+  <td class="text-end"><a href="{{ row.late_link }}">{{ row.late }}</a></td>
+  <td class="text-end">{% if row.share is not None %}{{ row.share }}%{% else %}—{% endif %}</td>
+</tr>{% endfor %}"""
+
+
+@pytest.mark.parametrize(
+    ("figure", "loop"), [("completeness", COMPLETENESS_LOOP), ("timeliness", TIMELINESS_LOOP)], ids=["c", "t"]
+)
+def test_the_tables_per_person_are_written_as_their_template_loops_wrote_them(figures, lead, rep, figure, loop):
+    """dashboard.html writes these two tables with a filter each (dashboard/templatetags): the same rows,
+    escaped, as the loops they replace; a share that is None reads —."""
+    from django.template import Context, Template
+    from django.test.html import parse_html
+
+    rep.display_name = '<b>"王" & 李</b>'
+    rep.save(update_fields=["display_name"])
+    rows = figures(lead)[figure]["rows"]
+    rows = [*rows, {**rows[0], "share": None}] if figure == "timeliness" else rows
+    context = Context({"rows": rows})
+    written = Template("{% load dashboard %}{{ rows|" + figure + "_rows }}").render(context)
+    assert parse_html(written) == parse_html(Template(loop).render(context))
+    assert "&lt;b&gt;&quot;王&quot; &amp; 李&lt;/b&gt;" in written and "&amp;occurred_from=" in written
+    assert written.count("<tr>") == len(rows) >= 3
