@@ -557,15 +557,18 @@ def _occurred(scope, start=None, end=None):
 
 def lost_reasons(scope):
     start, end = scope.instants()
-    # Each of the period's losses (a few per day, read from the lost changes' period index) checks its
-    # own project against the scope, one lookup by id: written as a value of the project rather than as
-    # `project__in`, which PostgreSQL joins by hashing every project of the scope (all, for a lead).
-    in_scope = Subquery(scope.projects.filter(pk=OuterRef("project")).order_by().values("pk")[:1])
+    losses = StageHistory.objects.filter(kind=StageChange.LOST, at__gte=start, at__lt=end)
+    if scope.every_keypoint:
+        # Every live project: each of the period's losses (a few a day, from the lost changes' period
+        # index) looks its own project up by id, where `project__in` hashed all 20,000 of them.
+        live = Subquery(scope.projects.filter(pk=OuterRef("project")).order_by().values("pk")[:1])
+        losses = losses.alias(live=live).filter(live__isnull=False)
+    else:
+        # A person's projects or a filter's: a set small enough to hash (looked up by id for each loss,
+        # a rep's few hundred ids would be compared again for every one).
+        losses = losses.filter(project__in=scope.projects)
     found = list(
-        StageHistory.objects.filter(kind=StageChange.LOST, at__gte=start, at__lt=end)
-        .alias(in_scope=in_scope)
-        .filter(in_scope__isnull=False)
-        .order_by()
+        losses.order_by()
         .values("lost_reason")
         .annotate(count=Count("project", distinct=True))
         .order_by("-count", "lost_reason")
