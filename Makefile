@@ -64,10 +64,11 @@ restore: $(VENV)/.installed
 
 # The app under load at BENCH_SCALE (1: 300,000 key points) on PostgreSQL, every page against a floor
 # page, with the reminder scans and the exports (bench/README.md). DATABASE_URL: a database of its own.
+# At scale 1 it fails if a page, a scan or an export is over issue 11's targets.
 BENCH_SCALE ?= 1
 BENCH_SECONDS ?= 120
 bench: $(VENV)/.installed
-	$(PY) bench/run.py --scale $(BENCH_SCALE) --seconds $(BENCH_SECONDS)
+	$(PY) bench/run.py --scale $(BENCH_SCALE) --seconds $(BENCH_SECONDS) --check
 
 # The ledger export alone at BENCH_ROWS rows: time and peak memory (see bench/export_ledger.py).
 BENCH_ROWS ?= 300000

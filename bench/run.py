@@ -38,6 +38,15 @@ if str(BASE_DIR) not in sys.path:
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/salesrecord_bench"
 BIN = Path(sys.executable).parent
 FLOOR = "floor"
+# Issue 11's targets, at scale 1: a page's p95 at most 3x the floor's p95, the ledger's pages, the
+# dashboard and the board at most 5x; each reminder scan at most 2 s; the export of every key point in
+# at most 15 s (CSV) and 45 s (XLSX), each within 250 MB of peak resident memory.
+PAGE_TARGET = 3.0
+WIDE_PAGES = ("ledger", "dashboard", "board")
+WIDE_TARGET = 5.0
+SCAN_SECONDS = 2.0
+EXPORT_SECONDS = {"csv": 15.0, "xlsx": 45.0}
+EXPORT_PEAK_MB = 250.0
 
 
 def free_port():
@@ -295,19 +304,57 @@ def time_exports(database_url, formats):
     return results
 
 
+def page_target(name):
+    """The most a page's p95 may be, as a multiple of the floor's p95 (None for the floor itself)."""
+    if name == FLOOR:
+        return None
+    return WIDE_TARGET if name.startswith(WIDE_PAGES) else PAGE_TARGET
+
+
+def misses(results):
+    """What is over its target, one line each (none: every target met)."""
+    found = []
+    floor_p95 = results["pages"][FLOOR]["p95_ms"]
+    for name, page in results["pages"].items():
+        target = page_target(name)
+        if target is None:
+            continue
+        if page["p95_ms"] is None or not floor_p95:
+            found.append(f"{name}: no answer")
+        elif page["p95_ms"] > target * floor_p95:
+            ratio = page["p95_ms"] / floor_p95
+            found.append(f"{name}: p95 {page['p95_ms']:.0f} ms, {ratio:.2f}× the floor (at most {target:g}×)")
+    for name, scan in results.get("scans", {}).items():
+        if isinstance(scan, dict) and scan["seconds"] > SCAN_SECONDS:
+            found.append(f"{name}: {scan['seconds']} s (at most {SCAN_SECONDS:g} s)")
+    for export_format, export in results.get("exports", {}).items():
+        limit = EXPORT_SECONDS.get(export_format)
+        if limit is not None and export["seconds"] > limit:
+            found.append(f"export {export_format}: {export['seconds']} s (at most {limit:g} s)")
+        if export["peak_mb"] > EXPORT_PEAK_MB:
+            found.append(f"export {export_format}: peak {export['peak_mb']} MiB (at most {EXPORT_PEAK_MB:g})")
+    return found
+
+
 def report(results, log):
     floor_p95 = results["pages"][FLOOR]["p95_ms"] or 1
     log("")
-    log(f"{'page':<34} {'reqs':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>6} {'queries':>8} {'p50×':>7} {'p95×':>7}")
+    log(
+        f"{'page':<34} {'reqs':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>6} {'queries':>8} {'p50×':>7} {'p95×':>7}"
+        f" {'target':>7}"
+    )
     for name, page in results["pages"].items():
         if page["p95_ms"] is None:
             log(f"{name:<34} {'no answer':>5}")
             continue
         low, high = page["queries_range"] or ("-", "-")
         queries = str(low) if low == high else f"{low}-{high}"
+        target = page_target(name)
+        ratio = page["p95_ms"] / floor_p95
+        verdict = "" if target is None else f"{target:g}×" + (" over" if ratio > target else "")
         log(
             f"{name:<34} {page['requests']:>5} {page['p50_ms']:>8.0f} {page['p95_ms']:>8.0f} {page['rps']:>6.2f}"
-            f" {queries:>8} {page['p50_ms'] / floor_p95:>7.1f} {page['p95_ms'] / floor_p95:>7.1f}"
+            f" {queries:>8} {page['p50_ms'] / floor_p95:>7.1f} {ratio:>7.2f} {verdict:>7}"
         )
     log(f"(× = a multiple of the floor's p95, {floor_p95:.0f} ms)")
     if "scans" in results:
@@ -321,6 +368,15 @@ def report(results, log):
             f"Export {export_format}: {export['seconds']} s for every row, {export['bytes'] / 1e6:.1f} MB,"
             f" peak {export['peak_mb']} MiB"
         )
+    over = misses(results)
+    scale = results["scale"]
+    scale_note = "" if scale == 1 else f" (the targets are set for scale 1; this is scale {scale:g})"
+    if over:
+        log(f"\nOver target{scale_note}:")
+        for line in over:
+            log(f"  {line}")
+    else:
+        log(f"\nEvery target met{scale_note}.")
 
 
 def main(argv=None):
@@ -332,6 +388,7 @@ def main(argv=None):
     parser.add_argument("--exports", default="csv,xlsx", help="formats to time ('' for none)")
     parser.add_argument("--no-scans", action="store_true")
     parser.add_argument("--out", default=str(BASE_DIR / "var" / "bench"))
+    parser.add_argument("--check", action="store_true", help="exit 1 if anything is over its target (at scale 1)")
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -363,8 +420,9 @@ def main(argv=None):
         log(f"Timing the exports of every key point ({', '.join(formats)}), each in a fresh process…")
         results["exports"] = time_exports(database_url, formats)
     report(results, log)
+    results["over_target"] = misses(results)
     (out_dir / f"results-{args.scale:g}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return 0
+    return 1 if args.check and args.scale == 1 and results["over_target"] else 0
 
 
 if __name__ == "__main__":

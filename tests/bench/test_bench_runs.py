@@ -72,5 +72,8 @@ def test_bench_serves_every_page_under_load_and_reports_each_against_the_floor(m
     for name in results["pages"]:
         assert name in printed
     assert "a multiple of the floor's p95" in printed
+    # Every page, scan and export is held to its target; no time is asserted at this scale.
+    assert isinstance(results["over_target"], list)
+    assert "Every target met" in printed or "Over target" in printed
     assert {"stalled_projects", "stall_events", "overdue_events"} <= results["scans"].keys()
     assert results["exports"]["csv"]["bytes"] > 0
