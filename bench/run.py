@@ -15,13 +15,15 @@
    exports of every row (bench/export_ledger.py, each in a fresh process, with peak memory).
 
 PostgreSQL only, and it REPLACES what the database holds: give it a database of its own.
-Results also go to var/bench/results-<scale>.json.
+Results also go to var/bench/results-<scale>.json; a run at another scale found there is compared
+with this one's queries per page, which should be the same.
 """
 
 import argparse
 import json
 import math
 import os
+import re
 import secrets
 import signal
 import socket
@@ -311,9 +313,36 @@ def page_target(name):
     return WIDE_TARGET if name.startswith(WIDE_PAGES) else PAGE_TARGET
 
 
+def page_kind(name):
+    """A page's name without what depends on the scale (the deep page's row)."""
+    return re.sub(r" \(row \d+\)$", "", name)
+
+
+def query_range(page):
+    low, high = page["queries_range"] or ("-", "-")
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def query_differences(results, others):
+    """Pages whose queries per request differ from another scale's run: they should be the same."""
+    found = []
+    for other in others:
+        theirs = {page_kind(name): page for name, page in other["pages"].items()}
+        for name, page in results["pages"].items():
+            their = theirs.get(page_kind(name))
+            if not (their and page["queries_range"] and their["queries_range"]):
+                continue
+            if list(page["queries_range"]) != list(their["queries_range"]):
+                found.append(
+                    f"{page_kind(name)}: {query_range(page)} queries at scale {results['scale']:g},"
+                    f" {query_range(their)} at scale {other['scale']:g}"
+                )
+    return found
+
+
 def misses(results):
     """What is over its target, one line each (none: every target met)."""
-    found = []
+    found = list(results.get("query_differences", []))
     floor_p95 = results["pages"][FLOOR]["p95_ms"]
     for name, page in results["pages"].items():
         target = page_target(name)
@@ -347,8 +376,7 @@ def report(results, log):
         if page["p95_ms"] is None:
             log(f"{name:<34} {'no answer':>5}")
             continue
-        low, high = page["queries_range"] or ("-", "-")
-        queries = str(low) if low == high else f"{low}-{high}"
+        queries = query_range(page)
         target = page_target(name)
         ratio = page["p95_ms"] / floor_p95
         verdict = "" if target is None else f"{target:g}×" + (" over" if ratio > target else "")
@@ -357,6 +385,10 @@ def report(results, log):
             f" {queries:>8} {page['p50_ms'] / floor_p95:>7.1f} {ratio:>7.2f} {verdict:>7}"
         )
     log(f"(× = a multiple of the floor's p95, {floor_p95:.0f} ms)")
+    if "compared_with" in results:
+        compared = ", ".join(f"{scale:g}" for scale in results["compared_with"])
+        same = "the same" if not results["query_differences"] else "not the same (below)"
+        log(f"Queries per page against the run at scale {compared} in the same folder: {same}.")
     if "scans" in results:
         scans = results["scans"]
         log(f"\nReminder scans over {scans['open projects']:,} open projects:")
@@ -388,7 +420,11 @@ def main(argv=None):
     parser.add_argument("--exports", default="csv,xlsx", help="formats to time ('' for none)")
     parser.add_argument("--no-scans", action="store_true")
     parser.add_argument("--out", default=str(BASE_DIR / "var" / "bench"))
-    parser.add_argument("--check", action="store_true", help="exit 1 if anything is over its target (at scale 1)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if anything is over its target (at scale 1) or the queries differ from another scale's run",
+    )
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -419,10 +455,20 @@ def main(argv=None):
     if formats:
         log(f"Timing the exports of every key point ({', '.join(formats)}), each in a fresh process…")
         results["exports"] = time_exports(database_url, formats)
+    # Another scale's run in the same folder: the queries per page must be the same as there.
+    others = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(out_dir.glob("results-*.json"))
+        if path.name != f"results-{args.scale:g}.json"
+    ]
+    if others:
+        results["compared_with"] = [other["scale"] for other in others]
+        results["query_differences"] = query_differences(results, others)
     report(results, log)
     results["over_target"] = misses(results)
     (out_dir / f"results-{args.scale:g}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return 1 if args.check and args.scale == 1 and results["over_target"] else 0
+    failed = results["over_target"] if args.scale == 1 else results.get("query_differences")
+    return 1 if args.check and failed else 0
 
 
 if __name__ == "__main__":

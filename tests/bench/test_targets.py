@@ -66,3 +66,31 @@ def test_the_report_says_whether_every_target_is_met(p95, printed):
     run.report(results(home=p95), lines.append)
     assert any(line.strip() == printed for line in lines)
     assert any(line.startswith("home") and line.endswith("3×" + ("" if p95 == 60 else " over")) for line in lines)
+
+
+def with_queries(found, **ranges):
+    for name, queries in ranges.items():
+        found["pages"][name.replace("_", " ")]["queries_range"] = queries
+    return found
+
+
+def test_queries_per_page_are_compared_with_another_scale_by_page_not_by_its_row():
+    full = results(home=30, dashboard=60)
+    full["pages"]["ledger, deep page (row 270000)"] = page(50)
+    tenth = results(home=30, dashboard=60)
+    tenth["scale"] = 0.1
+    tenth["pages"]["ledger, deep page (row 27000)"] = page(50)
+    assert run.query_differences(full, [tenth]) == []
+
+    with_queries(tenth, dashboard=[19, 21])
+    tenth["pages"]["ledger, deep page (row 27000)"]["queries_range"] = [11, 12]
+    assert run.query_differences(full, [tenth]) == [
+        "dashboard: 4 queries at scale 1, 19-21 at scale 0.1",
+        "ledger, deep page: 4 queries at scale 1, 11-12 at scale 0.1",
+    ]
+
+
+def test_a_difference_in_queries_is_over_target():
+    found = results(home=30)
+    found["query_differences"] = ["home: 2-12 queries at scale 1, 2-13 at scale 0.1"]
+    assert run.misses(found) == ["home: 2-12 queries at scale 1, 2-13 at scale 0.1"]
