@@ -369,6 +369,17 @@ def first_with_count(queryset, limit):
     return [pk for pk, _matched in rows], rows[0][1] if rows else 0
 
 
+# What the overdue list shows of a next step (templates/dashboard/dashboard.html): its text, due date and
+# owner (named as str(user) names people), and its project's customer.
+OVERDUE_SHOWN = (
+    "project_id",
+    "next_step",
+    "next_step_due",
+    "project__customer__legal_name",
+    *(f"next_step_owner__{name}" for name in ("display_name", "first_name", "last_name", "username")),
+)
+
+
 def attention(scope):
     thresholds = stalls.thresholds()
     stalled = stalls.stalled(scope.projects, scope.now, thresholds)
@@ -388,8 +399,11 @@ def attention(scope):
         # Counted apart: the first few come from the front of the due-date index, which a count over
         # every row would read in full.
         "overdue_count": overdue.count(),
+        # Only what the list shows: the wide rows of four tables cost more to plan and build than to read.
         "overdue": list(
-            overdue.select_related("project__customer", "next_step_owner").order_by("next_step_due", "pk")[:LIST_LIMIT]
+            overdue.select_related("project__customer", "next_step_owner")
+            .only(*OVERDUE_SHOWN)
+            .order_by("next_step_due", "pk")[:LIST_LIMIT]
         ),
         "overdue_link": scope.ledger_link(overdue="on", project_status=ProjectStatus.OPEN),
     }

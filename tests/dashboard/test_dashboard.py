@@ -122,6 +122,19 @@ def test_stalled_projects_and_overdue_next_steps_are_counted_and_listed(figures,
     assert [step.next_step for step in attention["overdue"]] == ["别人的步骤", "发报价"]
 
 
+def test_the_page_writes_each_overdue_step_with_its_customer_owner_and_due_date(client_for, lead, book, at_now):
+    # The list reads only what it shows of a step, its project's customer and its owner.
+    html = client_for(lead).get("/dashboard/", Q2).content.decode()
+    listed = html.split('id="overdue-title"')[1].split("</ul>")[0]
+    steps = KeyPoint.objects.filter(next_step__in=["别人的步骤", "发报价"]).select_related("project__customer")
+    assert len(steps) == 2
+    for step in steps:
+        assert f'href="/projects/{step.project_id}/#kp-{step.pk}">{step.next_step}</a>' in listed
+        owner = step.next_step_owner or step.author
+        assert f"{step.project.customer.legal_name} · {owner}" in listed
+    assert ">2026-06-25<" in listed and ">2026-06-01<" in listed
+
+
 # 6. Lead ratings ------------------------------------------------------------------------------------
 
 
